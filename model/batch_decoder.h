@@ -74,6 +74,11 @@ class BatchDecoder {
 
  private:
   struct Sequence;
+  static void StepSingle(const ModelConfig& config, float* logits,
+                         Sequence& sequence, SequenceEvent& event);
+  static void StepBeam(const ModelConfig& config, float* logits,
+                       Sequence& sequence, SequenceEvent& event);
+
   std::shared_ptr<const Model> model_;
   uint64_t next_id_ = 1;
   std::vector<std::unique_ptr<Sequence>> sequences_;

@@ -1,0 +1,235 @@
+#include "model/batch_decoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "model/beam_search.h"
+#include "model/check.h"
+#include "model/logits_processing.h"
+#include "model/ops.h"
+#include "model/status_macros.h"
+
+namespace glossa::model {
+
+struct BatchDecoder::Sequence {
+  struct Beam {
+    std::vector<int> tokens;  // generated so far, no start token
+    float sum_logprobs = 0.0f;
+    DecoderCache cache;
+  };
+
+  uint64_t id = 0;
+  DecodingOptions options;
+  int max_output = 0;
+  EncodedSource source;
+  std::vector<Beam> beams;                   // one for greedy and sampling
+  std::unique_ptr<BeamHypotheses> finished;  // beam search only
+  std::mt19937_64 rng;
+  int generated = 0;  // tokens generated per beam so far
+
+  bool is_beam() const { return options.beam_size > 1; }
+};
+
+BatchDecoder::BatchDecoder(std::shared_ptr<const Model> model)
+    : model_(std::move(model)) {}
+BatchDecoder::~BatchDecoder() = default;
+
+int BatchDecoder::num_sequences() const {
+  return static_cast<int>(sequences_.size());
+}
+
+int BatchDecoder::num_rows() const {
+  int rows = 0;
+  for (const auto& sequence : sequences_) {
+    rows += static_cast<int>(sequence->beams.size());
+  }
+  return rows;
+}
+
+absl::StatusOr<std::vector<uint64_t>> BatchDecoder::Add(
+    std::vector<NewSequence> batch) {
+  const ModelConfig& config = model_->config();
+  std::vector<const std::vector<int>*> sources;
+  for (const NewSequence& item : batch) sources.push_back(&item.source_ids);
+  ASSIGN_OR_RETURN(std::vector<EncodedSource> encoded, model_->Encode(sources));
+  std::vector<uint64_t> ids;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto sequence = std::make_unique<Sequence>();
+    sequence->id = next_id_++;
+    sequence->options = batch[i].options;
+    sequence->max_output =
+        std::min(EffectiveMaxOutputTokens(batch[i].options, config),
+                 config.max_position_embeddings);
+    sequence->source = std::move(encoded[i]);
+    sequence->rng.seed(batch[i].options.seed);
+    // Beam search starts from one beam: the other num_beams-1 initial beams
+    // of Hugging Face's formulation score -1e9 and are never chosen.
+    sequence->beams.resize(1);
+    if (sequence->is_beam()) {
+      sequence->finished = std::make_unique<BeamHypotheses>(
+          sequence->options.beam_size, sequence->options.length_penalty);
+    }
+    ids.push_back(sequence->id);
+    sequences_.push_back(std::move(sequence));
+  }
+  return ids;
+}
+
+void BatchDecoder::Remove(uint64_t sequence_id) {
+  sequences_.erase(
+      std::remove_if(sequences_.begin(), sequences_.end(),
+                     [&](const std::unique_ptr<Sequence>& sequence) {
+                       return sequence->id == sequence_id;
+                     }),
+      sequences_.end());
+}
+
+absl::StatusOr<std::vector<SequenceEvent>> BatchDecoder::Step() {
+  const ModelConfig& config = model_->config();
+  const int vocab = config.vocab_size;
+  std::vector<DecoderRow> rows;
+  for (auto& sequence : sequences_) {
+    for (auto& beam : sequence->beams) {
+      rows.push_back({beam.tokens.empty() ? config.decoder_start_token_id
+                                          : beam.tokens.back(),
+                      &beam.cache, &sequence->source});
+    }
+  }
+  std::vector<float> logits(rows.size() * static_cast<size_t>(vocab));
+  RETURN_IF_ERROR(model_->DecodeStep(rows, logits.data()));
+
+  std::vector<SequenceEvent> events;
+  size_t row = 0;
+  for (auto& sequence_ptr : sequences_) {
+    Sequence& sequence = *sequence_ptr;
+    SequenceEvent event;
+    event.sequence_id = sequence.id;
+    float* first_row = &logits[row * vocab];
+    row += sequence.beams.size();
+    if (!sequence.is_beam()) {
+      StepSingle(config, first_row, sequence, event);
+    } else {
+      StepBeam(config, first_row, sequence, event);
+    }
+    if (event.has_token || event.finished) events.push_back(std::move(event));
+  }
+  sequences_.erase(
+      std::remove_if(sequences_.begin(), sequences_.end(),
+                     [&](const std::unique_ptr<Sequence>& sequence) {
+                       return sequence->beams.empty();
+                     }),
+      sequences_.end());
+  return events;
+}
+
+void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
+                              Sequence& sequence, SequenceEvent& event) {
+  const int vocab = config.vocab_size;
+  auto& beam = sequence.beams.front();
+  const float log_z = LogSoftmax(logits, vocab, nullptr);
+  std::vector<float> scores(logits, logits + vocab);
+  ApplyGenerationRules(config, sequence.generated,
+                       sequence.options.min_output_tokens, sequence.max_output,
+                       scores.data());
+  const int token =
+      sequence.options.sampling
+          ? SampleToken(scores.data(), vocab, sequence.options, sequence.rng)
+          : Argmax(scores.data(), vocab);
+  const float logprob = logits[token] - log_z;
+  beam.sum_logprobs += logprob;
+  ++sequence.generated;
+  const bool at_limit = sequence.generated >= sequence.max_output;
+  if (token != config.eos_token_id && !at_limit) {
+    beam.tokens.push_back(token);
+    event.has_token = true;
+    event.token_id = token;
+    event.logprob = logprob;
+    return;
+  }
+  event.finished = true;
+  // At the limit EOS is forced; it only counts as the model's own choice if
+  // the model ranked it first anyway.
+  event.finish_reason =
+      !at_limit || Argmax(logits, vocab) == config.eos_token_id
+          ? FinishReason::kEos
+          : FinishReason::kLength;
+  event.hypotheses.push_back({std::move(beam.tokens), beam.sum_logprobs});
+  sequence.beams.clear();
+}
+
+void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
+                            Sequence& sequence, SequenceEvent& event) {
+  const int vocab = config.vocab_size;
+  const int num_beams = sequence.options.beam_size;
+  std::vector<const float*> scores;
+  std::vector<float> beam_scores;
+  for (size_t b = 0; b < sequence.beams.size(); ++b) {
+    float* row = logits + b * vocab;
+    LogSoftmax(row, vocab, row);
+    ApplyGenerationRules(config, sequence.generated,
+                         sequence.options.min_output_tokens,
+                         sequence.max_output, row);
+    scores.push_back(row);
+    beam_scores.push_back(sequence.beams[b].sum_logprobs);
+  }
+  const std::vector<BeamCandidate> candidates =
+      SelectBeamCandidates(scores, beam_scores, vocab, num_beams);
+  // Hugging Face's cur_len: decoder start token + tokens generated so far.
+  const int current_length = 1 + sequence.generated;
+  std::vector<BeamCandidate> next;
+  for (size_t rank = 0; rank < candidates.size(); ++rank) {
+    const BeamCandidate& candidate = candidates[rank];
+    if (candidate.token == config.eos_token_id) {
+      // EOS only ends a hypothesis from within the top num_beams.
+      if (static_cast<int>(rank) >= num_beams) continue;
+      sequence.finished->Add(sequence.beams[candidate.parent].tokens,
+                             candidate.score, current_length);
+    } else {
+      next.push_back(candidate);
+    }
+    if (static_cast<int>(next.size()) == num_beams) break;
+  }
+  bool done =
+      sequence.finished->IsDone(candidates.front().score, current_length);
+  ++sequence.generated;
+  const bool at_limit = sequence.generated >= sequence.max_output;
+  if (!done && at_limit) {
+    // Out of room: the open beams join the finished ones, as Hugging Face's
+    // finalize() does.
+    for (const BeamCandidate& candidate : next) {
+      std::vector<int> tokens = sequence.beams[candidate.parent].tokens;
+      tokens.push_back(candidate.token);
+      sequence.finished->Add(std::move(tokens), candidate.score,
+                             1 + sequence.generated);
+    }
+  }
+  if (done || at_limit) {
+    event.finished = true;
+    event.finish_reason = done ? FinishReason::kEos : FinishReason::kLength;
+    event.hypotheses = sequence.finished->Best(sequence.options.num_hypotheses);
+    sequence.beams.clear();
+    return;
+  }
+
+  // Reorder: each new beam continues its parent's cache. A parent's last
+  // child takes the cache over; earlier children copy it.
+  std::vector<int> children(sequence.beams.size(), 0);
+  for (const BeamCandidate& candidate : next) ++children[candidate.parent];
+  std::vector<Sequence::Beam> beams(next.size());
+  for (size_t i = 0; i < next.size(); ++i) {
+    const BeamCandidate& candidate = next[i];
+    Sequence::Beam& parent = sequence.beams[candidate.parent];
+    if (--children[candidate.parent] == 0) {
+      beams[i] = std::move(parent);
+    } else {
+      beams[i] = parent;
+    }
+    beams[i].tokens.push_back(candidate.token);
+    beams[i].sum_logprobs = candidate.score;
+  }
+  sequence.beams = std::move(beams);
+}
+
+}  // namespace glossa::model

@@ -1,0 +1,54 @@
+#ifndef GLOSSA_MODEL_BEAM_SEARCH_H_
+#define GLOSSA_MODEL_BEAM_SEARCH_H_
+
+#include <vector>
+
+#include "model/batch_decoder.h"
+
+// Hugging Face's beam search bookkeeping (BeamSearchScorer with
+// early_stopping=False), kept separate from the model so that it can be
+// tested on its own.
+namespace glossa::model {
+
+// The finished hypotheses of one source: at most num_beams, scored
+// sum_logprobs / length^length_penalty where length counts the decoder start
+// token plus the generated tokens before EOS (= generated tokens including
+// EOS).
+class BeamHypotheses {
+ public:
+  BeamHypotheses(int num_beams, float length_penalty)
+      : num_beams_(num_beams), length_penalty_(length_penalty) {}
+
+  void Add(std::vector<int> tokens, float sum_logprobs, int length);
+  // The early_stopping=False rule: done when full and the best running
+  // candidate, normalised at the current length, cannot beat the worst kept.
+  bool IsDone(float best_running_sum_logprobs, int current_length) const;
+  // Best first.
+  std::vector<Hypothesis> Best(int count) const;
+  int size() const { return static_cast<int>(hypotheses_.size()); }
+
+ private:
+  int num_beams_;
+  float length_penalty_;
+  std::vector<Hypothesis> hypotheses_;
+  float worst_score_ = 1e9f;
+};
+
+// A candidate continuation: beam `parent` extended by `token`, with the new
+// cumulative log-probability `score`.
+struct BeamCandidate {
+  float score;
+  int parent;
+  int token;
+};
+
+// The 2*num_beams best continuations over all live beams, best first.
+// `scores` holds, per live beam, log-probabilities after the generation
+// rules; `beam_scores` the beams' cumulative log-probabilities.
+std::vector<BeamCandidate> SelectBeamCandidates(
+    const std::vector<const float*>& scores,
+    const std::vector<float>& beam_scores, int vocab_size, int num_beams);
+
+}  // namespace glossa::model
+
+#endif  // GLOSSA_MODEL_BEAM_SEARCH_H_

@@ -1,0 +1,144 @@
+#include "model/ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace glossa::model {
+
+void ApplyActivation(Activation activation, float* x, size_t n) {
+  switch (activation) {
+    case Activation::kRelu:
+      for (size_t i = 0; i < n; ++i) x[i] = std::max(x[i], 0.0f);
+      break;
+    case Activation::kSwish:
+      for (size_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-x[i]));
+      break;
+    case Activation::kGelu:
+      for (size_t i = 0; i < n; ++i) {
+        x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
+      }
+      break;
+    case Activation::kGeluNew:
+      for (size_t i = 0; i < n; ++i) {
+        const float v = x[i];
+        x[i] = 0.5f * v *
+               (1.0f +
+                std::tanh(0.79788456080286536f * (v + 0.044715f * v * v * v)));
+      }
+      break;
+  }
+}
+
+void LayerNorm(const float* x, int rows, int dim, const float* gamma,
+               const float* beta, float eps, float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const float* in = x + static_cast<size_t>(r) * dim;
+    float* o = out + static_cast<size_t>(r) * dim;
+    float sum = 0.0f;
+    for (int i = 0; i < dim; ++i) sum += in[i];
+    const float mean = sum / dim;
+    float sq = 0.0f;
+    for (int i = 0; i < dim; ++i) {
+      const float d = in[i] - mean;
+      sq += d * d;
+    }
+    const float inv = 1.0f / std::sqrt(sq / dim + eps);
+    for (int i = 0; i < dim; ++i)
+      o[i] = (in[i] - mean) * inv * gamma[i] + beta[i];
+  }
+}
+
+void AddAndLayerNorm(float* x, const float* residual, int rows, int dim,
+                     const float* gamma, const float* beta, float eps) {
+  const size_t n = static_cast<size_t>(rows) * dim;
+  for (size_t i = 0; i < n; ++i) x[i] += residual[i];
+  LayerNorm(x, rows, dim, gamma, beta, eps, x);
+}
+
+void SoftmaxInPlace(float* x, int n) {
+  float max_value = -std::numeric_limits<float>::infinity();
+  for (int i = 0; i < n; ++i) max_value = std::max(max_value, x[i]);
+  float sum = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max_value);
+    sum += x[i];
+  }
+  const float inv = 1.0f / sum;
+  for (int i = 0; i < n; ++i) x[i] *= inv;
+}
+
+float LogSoftmax(const float* x, int n, float* out) {
+  float max_value = -std::numeric_limits<float>::infinity();
+  for (int i = 0; i < n; ++i) max_value = std::max(max_value, x[i]);
+  double sum = 0.0;
+  for (int i = 0; i < n; ++i) sum += std::exp(x[i] - max_value);
+  const float log_z = max_value + static_cast<float>(std::log(sum));
+  if (out != nullptr) {
+    for (int i = 0; i < n; ++i) out[i] = x[i] - log_z;
+  }
+  return log_z;
+}
+
+void EmbeddingLookup(const float* table, int dim, const int* ids, int count,
+                     float scale, float* out) {
+  for (int i = 0; i < count; ++i) {
+    const float* row = table + static_cast<size_t>(ids[i]) * dim;
+    float* o = out + static_cast<size_t>(i) * dim;
+    for (int j = 0; j < dim; ++j) o[j] = row[j] * scale;
+  }
+}
+
+std::vector<float> SinusoidalPositionTable(int num_positions, int dim) {
+  std::vector<float> table(static_cast<size_t>(num_positions) * dim);
+  const int half = dim / 2;
+  for (int pos = 0; pos < num_positions; ++pos) {
+    float* row = &table[static_cast<size_t>(pos) * dim];
+    for (int j = 0; j < half; ++j) {
+      // Computed in double and rounded once, as the reference does.
+      const double angle =
+          pos / std::pow(10000.0, 2.0 * j / static_cast<double>(dim));
+      row[j] = static_cast<float>(std::sin(angle));
+      row[half + j] = static_cast<float>(std::cos(angle));
+    }
+  }
+  return table;
+}
+
+void MultiHeadAttention(const float* q, int q_stride, const float* k,
+                        int k_stride, const float* v, int v_stride, int n_q,
+                        int n_k, int num_heads, int head_dim, float scale,
+                        bool causal, int causal_offset, float* out,
+                        int out_stride) {
+  std::vector<float> scores(n_k);
+  for (int i = 0; i < n_q; ++i) {
+    const int limit = causal ? std::min(n_k, i + causal_offset + 1) : n_k;
+    for (int h = 0; h < num_heads; ++h) {
+      const float* qi = q + static_cast<size_t>(i) * q_stride + h * head_dim;
+      float max_score = -std::numeric_limits<float>::infinity();
+      for (int j = 0; j < limit; ++j) {
+        const float* kj = k + static_cast<size_t>(j) * k_stride + h * head_dim;
+        float dot = 0.0f;
+        for (int d = 0; d < head_dim; ++d) dot += qi[d] * kj[d];
+        scores[j] = dot * scale;
+        max_score = std::max(max_score, scores[j]);
+      }
+      float sum = 0.0f;
+      for (int j = 0; j < limit; ++j) {
+        scores[j] = std::exp(scores[j] - max_score);
+        sum += scores[j];
+      }
+      const float inv = 1.0f / sum;
+      float* oi = out + static_cast<size_t>(i) * out_stride + h * head_dim;
+      std::fill(oi, oi + head_dim, 0.0f);
+      for (int j = 0; j < limit; ++j) {
+        const float p = scores[j] * inv;
+        const float* vj = v + static_cast<size_t>(j) * v_stride + h * head_dim;
+        for (int d = 0; d < head_dim; ++d) oi[d] += p * vj[d];
+      }
+    }
+  }
+}
+
+}  // namespace glossa::model

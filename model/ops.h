@@ -1,0 +1,52 @@
+#ifndef GLOSSA_MODEL_OPS_H_
+#define GLOSSA_MODEL_OPS_H_
+
+#include <cstddef>
+#include <vector>
+
+#include "model/config.h"
+
+// Stateless kernels over row-major float buffers. GEMMs are not here: they
+// go through the Backend seam (model/backend.h).
+namespace glossa::model {
+
+// In place: relu, swish (x * sigmoid(x)), gelu (erf), gelu_new (tanh).
+void ApplyActivation(Activation activation, float* x, size_t n);
+
+// out[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta; out may be x.
+void LayerNorm(const float* x, int rows, int dim, const float* gamma,
+               const float* beta, float eps, float* out);
+
+// out = x + residual, then LayerNorm, in place on x.
+void AddAndLayerNorm(float* x, const float* residual, int rows, int dim,
+                     const float* gamma, const float* beta, float eps);
+
+void SoftmaxInPlace(float* x, int n);
+// log_softmax over n values; returns the log of the partition function so
+// callers can turn one logit into a log-probability without a full pass.
+float LogSoftmax(const float* x, int n, float* out);
+
+// out[i] = table[ids[i]] * scale, rows of `dim` values.
+void EmbeddingLookup(const float* table, int dim, const int* ids, int count,
+                     float scale, float* out);
+
+// Sinusoidal positions as Marian/Hugging Face lay them out: the first half
+// of the dimensions holds sin(pos / 10000^(2j/dim)), the second half the
+// matching cos (not interleaved). Returns [num_positions, dim].
+std::vector<float> SinusoidalPositionTable(int num_positions, int dim);
+
+// Multi-head scaled dot-product attention for one sequence.
+// q: n_q rows (row stride q_stride), k and v: n_k rows (strides k_stride,
+// v_stride); head h uses columns [h*head_dim, (h+1)*head_dim). Padding is
+// expressed by n_k: keys past it are never read. With `causal`, query i
+// attends to keys j <= i + causal_offset. out: n_q rows of
+// num_heads*head_dim values (stride out_stride).
+void MultiHeadAttention(const float* q, int q_stride, const float* k,
+                        int k_stride, const float* v, int v_stride, int n_q,
+                        int n_k, int num_heads, int head_dim, float scale,
+                        bool causal, int causal_offset, float* out,
+                        int out_stride);
+
+}  // namespace glossa::model
+
+#endif  // GLOSSA_MODEL_OPS_H_

@@ -1,0 +1,223 @@
+// The forward passes: the packed-batch encoder and the one-step decoder.
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "model/check.h"
+#include "model/model.h"
+#include "model/model_weights.h"
+#include "model/ops.h"
+#include "model/status_macros.h"
+
+namespace glossa::model {
+namespace {
+
+// Applies a sublayer with its residual connection and LayerNorm in the order
+// the model uses: post-norm x = LN(x + f(x)); pre-norm x = x + f(LN(x)).
+// `sublayer` reads its input from `input` and writes [rows, d] to `output`.
+template <typename Sublayer>
+absl::Status Residual(bool pre_norm, const LayerNormWeights& norm, int rows,
+                      int d, std::vector<float>& x, std::vector<float>& normed,
+                      std::vector<float>& output, Sublayer sublayer) {
+  const size_t n = static_cast<size_t>(rows) * d;
+  if (pre_norm) {
+    normed.resize(n);
+    LayerNorm(x.data(), rows, d, norm.gamma.data(), norm.beta.data(),
+              kLayerNormEps, normed.data());
+    RETURN_IF_ERROR(sublayer(normed.data(), output.data()));
+    for (size_t i = 0; i < n; ++i) x[i] += output[i];
+  } else {
+    RETURN_IF_ERROR(sublayer(x.data(), output.data()));
+    AddAndLayerNorm(x.data(), output.data(), rows, d, norm.gamma.data(),
+                    norm.beta.data(), kLayerNormEps);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
+    const std::vector<const std::vector<int>*>& sources,
+    bool keep_hidden) const {
+  const ModelConfig& c = config_;
+  const Weights& w = *weights_;
+  const int d = c.d_model;
+  const int heads = c.encoder_attention_heads;
+  std::vector<int> offsets;
+  int total = 0;
+  for (const std::vector<int>* source : sources) {
+    if (source->empty() ||
+        static_cast<int>(source->size()) > c.max_position_embeddings) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("source length must be in [1, ",
+                       c.max_position_embeddings, "], got ", source->size()));
+    }
+    for (int id : *source) {
+      if (id < 0 || id >= c.vocab_size) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "source token id ", id, " is outside [0, ", c.vocab_size, ")"));
+      }
+    }
+    offsets.push_back(total);
+    total += static_cast<int>(source->size());
+  }
+
+  std::vector<float> x(static_cast<size_t>(total) * d);
+  for (size_t s = 0; s < sources.size(); ++s) {
+    const std::vector<int>& ids = *sources[s];
+    float* rows = &x[static_cast<size_t>(offsets[s]) * d];
+    EmbeddingLookup(w.encoder_embeddings.data(), d, ids.data(),
+                    static_cast<int>(ids.size()), w.embedding_scale, rows);
+    for (size_t t = 0; t < ids.size(); ++t) {
+      const float* pos = &w.positions[t * d];
+      for (int j = 0; j < d; ++j) rows[t * d + j] += pos[j];
+    }
+  }
+
+  std::vector<float> normed, output(static_cast<size_t>(total) * d);
+  std::vector<float> qkv(static_cast<size_t>(total) * 3 * d);
+  std::vector<float> context(static_cast<size_t>(total) * d);
+  std::vector<float> hidden(static_cast<size_t>(total) * c.encoder_ffn_dim);
+  const int head_dim = d / heads;
+  for (const EncoderLayerWeights& layer : w.encoder_layers) {
+    RETURN_IF_ERROR(Residual(
+        c.normalize_before, layer.attention_norm, total, d, x, normed, output,
+        [&](const float* in, float* out) -> absl::Status {
+          RETURN_IF_ERROR(backend_->Linear(*layer.qkv, in, total, qkv.data()));
+          for (size_t s = 0; s < sources.size(); ++s) {
+            const int len = static_cast<int>(sources[s]->size());
+            const float* base = &qkv[static_cast<size_t>(offsets[s]) * 3 * d];
+            MultiHeadAttention(base, 3 * d, base + d, 3 * d, base + 2 * d,
+                               3 * d, len, len, heads, head_dim, 1.0f,
+                               /*causal=*/false, 0,
+                               &context[static_cast<size_t>(offsets[s]) * d],
+                               d);
+          }
+          return backend_->Linear(*layer.attention_out, context.data(), total,
+                                  out);
+        }));
+    RETURN_IF_ERROR(Residual(
+        c.normalize_before, layer.ffn_norm, total, d, x, normed, output,
+        [&](const float* in, float* out) -> absl::Status {
+          RETURN_IF_ERROR(
+              backend_->Linear(*layer.fc1, in, total, hidden.data()));
+          return backend_->Linear(*layer.fc2, hidden.data(), total, out);
+        }));
+  }
+  if (c.normalize_before) {
+    LayerNorm(x.data(), total, d, w.encoder_final_norm.gamma.data(),
+              w.encoder_final_norm.beta.data(), kLayerNormEps, x.data());
+  }
+
+  const int kv_width = 2 * d * c.decoder_layers;
+  std::vector<float> cross(static_cast<size_t>(total) * kv_width);
+  RETURN_IF_ERROR(backend_->Linear(*w.cross_kv, x.data(), total, cross.data()));
+  std::vector<EncodedSource> encoded(sources.size());
+  for (size_t s = 0; s < sources.size(); ++s) {
+    const int len = static_cast<int>(sources[s]->size());
+    encoded[s].length = len;
+    const float* begin = &cross[static_cast<size_t>(offsets[s]) * kv_width];
+    encoded[s].cross_kv.assign(begin,
+                               begin + static_cast<size_t>(len) * kv_width);
+    if (keep_hidden) {
+      const float* h = &x[static_cast<size_t>(offsets[s]) * d];
+      encoded[s].hidden.assign(h, h + static_cast<size_t>(len) * d);
+    }
+  }
+  return encoded;
+}
+
+absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
+                               float* logits) const {
+  const ModelConfig& c = config_;
+  const Weights& w = *weights_;
+  const int d = c.d_model;
+  const int heads = c.decoder_attention_heads;
+  const int head_dim = d / heads;
+  const int num_rows = static_cast<int>(rows.size());
+  const int layers = c.decoder_layers;
+  const size_t step_block = static_cast<size_t>(layers) * 2 * d;
+  if (num_rows == 0) return absl::OkStatus();
+
+  std::vector<float> x(static_cast<size_t>(num_rows) * d);
+  const std::vector<float>& table = w.DecoderEmbeddings();
+  for (int r = 0; r < num_rows; ++r) {
+    const DecoderRow& row = rows[r];
+    CHECK(row.cache != nullptr && row.source != nullptr);
+    if (row.token < 0 || row.token >= c.vocab_size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("decoder token id ", row.token, " is outside [0, ",
+                       c.vocab_size, ")"));
+    }
+    if (row.cache->length >= c.max_position_embeddings) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "decoder position ", row.cache->length,
+          " exceeds max_position_embeddings ", c.max_position_embeddings));
+    }
+    EmbeddingLookup(table.data(), d, &row.token, 1, w.embedding_scale,
+                    &x[static_cast<size_t>(r) * d]);
+    const float* pos = &w.positions[static_cast<size_t>(row.cache->length) * d];
+    for (int j = 0; j < d; ++j) x[static_cast<size_t>(r) * d + j] += pos[j];
+    row.cache->kv.resize((row.cache->length + 1) * step_block);
+  }
+
+  std::vector<float> normed, output(static_cast<size_t>(num_rows) * d);
+  std::vector<float> projected(static_cast<size_t>(num_rows) * 3 * d);
+  std::vector<float> context(static_cast<size_t>(num_rows) * d);
+  std::vector<float> hidden(static_cast<size_t>(num_rows) * c.decoder_ffn_dim);
+  for (int l = 0; l < layers; ++l) {
+    const DecoderLayerWeights& layer = w.decoder_layers[l];
+    RETURN_IF_ERROR(Residual(
+        c.normalize_before, layer.self_norm, num_rows, d, x, normed, output,
+        [&](const float* in, float* out) -> absl::Status {
+          RETURN_IF_ERROR(backend_->Linear(*layer.self_qkv, in, num_rows,
+                                           projected.data()));
+          for (int r = 0; r < num_rows; ++r) {
+            DecoderCache& cache = *rows[r].cache;
+            const float* q = &projected[static_cast<size_t>(r) * 3 * d];
+            float* slot = &cache.kv[cache.length * step_block + l * 2 * d];
+            std::memcpy(slot, q + d, sizeof(float) * 2 * d);
+            const float* keys = &cache.kv[l * 2 * d];
+            MultiHeadAttention(q, 3 * d, keys, step_block, keys + d, step_block,
+                               1, cache.length + 1, heads, head_dim, 1.0f,
+                               /*causal=*/false, 0,
+                               &context[static_cast<size_t>(r) * d], d);
+          }
+          return backend_->Linear(*layer.self_out, context.data(), num_rows,
+                                  out);
+        }));
+    RETURN_IF_ERROR(Residual(
+        c.normalize_before, layer.cross_norm, num_rows, d, x, normed, output,
+        [&](const float* in, float* out) -> absl::Status {
+          RETURN_IF_ERROR(
+              backend_->Linear(*layer.cross_q, in, num_rows, projected.data()));
+          const int kv_width = 2 * d * layers;
+          for (int r = 0; r < num_rows; ++r) {
+            const EncodedSource& source = *rows[r].source;
+            const float* keys =
+                &source.cross_kv[static_cast<size_t>(l) * 2 * d];
+            MultiHeadAttention(&projected[static_cast<size_t>(r) * d], d, keys,
+                               kv_width, keys + d, kv_width, 1, source.length,
+                               heads, head_dim, 1.0f, /*causal=*/false, 0,
+                               &context[static_cast<size_t>(r) * d], d);
+          }
+          return backend_->Linear(*layer.cross_out, context.data(), num_rows,
+                                  out);
+        }));
+    RETURN_IF_ERROR(Residual(
+        c.normalize_before, layer.ffn_norm, num_rows, d, x, normed, output,
+        [&](const float* in, float* out) -> absl::Status {
+          RETURN_IF_ERROR(
+              backend_->Linear(*layer.fc1, in, num_rows, hidden.data()));
+          return backend_->Linear(*layer.fc2, hidden.data(), num_rows, out);
+        }));
+  }
+  if (c.normalize_before) {
+    LayerNorm(x.data(), num_rows, d, w.decoder_final_norm.gamma.data(),
+              w.decoder_final_norm.beta.data(), kLayerNormEps, x.data());
+  }
+  for (const DecoderRow& row : rows) ++row.cache->length;
+  return backend_->Linear(*w.lm_head, x.data(), num_rows, logits);
+}
+
+}  // namespace glossa::model
