@@ -18,6 +18,9 @@ FROM debian:${DEBIAN_RELEASE} AS build
 ARG JOBS=2
 # CMake targets to build; empty builds everything, tests included, as `make build`.
 ARG TARGETS="glossa-server glossa glossa_spm_shim"
+# Extra configure flags (the Makefile's CMAKE_FLAGS), e.g.
+# --build-arg CMAKE_FLAGS=-DGLOSSA_ARCH_FLAGS=-march=x86-64-v2
+ARG CMAKE_FLAGS=""
 
 WORKDIR /src
 # The dependency layer only changes when the script does.
@@ -25,7 +28,7 @@ COPY tools/install_deps.sh tools/install_deps.sh
 RUN bash tools/install_deps.sh --build-only && rm -rf /var/lib/apt/lists/*
 
 COPY . .
-RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${CMAKE_FLAGS} \
  && cmake --build build -j"${JOBS}" ${TARGETS:+--target ${TARGETS}}
 
 # What the runtime stage takes: the programs and the SentencePiece shim, which
