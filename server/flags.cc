@@ -1,0 +1,200 @@
+#include "server/flags.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "model/model.h"
+#include "model/runtime_env.h"
+#include "model/status_macros.h"
+
+ABSL_FLAG(std::string, model, "models/de-en",
+          "Model directory (Hugging Face MarianMT layout).");
+ABSL_FLAG(std::string, model_name, "",
+          "Name clients use for the model; default: the model folder's name.");
+ABSL_FLAG(std::string, host, "0.0.0.0",
+          "Address the gRPC and metrics servers listen on.");
+ABSL_FLAG(int, port, 50051, "gRPC port; 0 picks a free port.");
+ABSL_FLAG(int, metrics_port, 9464,
+          "Prometheus /metrics port; 0 picks a free port, -1 disables.");
+ABSL_FLAG(int, num_threads, 0,
+          "Compute (OpenMP) threads; 0 = the cores available to the process.");
+ABSL_FLAG(std::string, batching, "continuous",
+          "continuous (rows join and leave at every step) or request "
+          "(dynamic batching, for comparison).");
+ABSL_FLAG(int, max_batch_size, 32, "Most decoder rows per step.");
+ABSL_FLAG(int, max_batch_tokens, 4096,
+          "Most tokens per scheduler iteration (encoder tokens of newcomers "
+          "plus one per row).");
+ABSL_FLAG(int, max_queue_delay_ms, 5,
+          "--batching=request: longest wait for a batch to fill.");
+ABSL_FLAG(int, max_queue_size, 256,
+          "Requests waiting for admission before RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_segments, 64, "Most segments per Translate request.");
+ABSL_FLAG(int, max_input_tokens, 512, "Most tokens per input text.");
+ABSL_FLAG(int, max_output_tokens, 512, "Most tokens generated per text.");
+ABSL_FLAG(int, max_beam_size, 8, "Largest beam_size a request may ask for.");
+ABSL_FLAG(int, max_message_bytes, 4 << 20,
+          "Largest gRPC message, request or response.");
+ABSL_FLAG(int, max_concurrent_streams, 256,
+          "Concurrent calls per client connection (HTTP/2 streams).");
+ABSL_FLAG(int, drain_grace_seconds, 20,
+          "On SIGTERM/SIGINT, how long running requests may take to finish.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain (TLS).");
+ABSL_FLAG(std::string, tls_key, "", "PEM server private key (TLS).");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle; clients must present a certificate it signed "
+          "(mutual TLS).");
+ABSL_FLAG(std::string, compute_type, "float32",
+          "float32, int8 or bfloat16 (where the CPU supports it).");
+
+namespace glossa::server {
+namespace {
+
+absl::Status Positive(absl::string_view flag, int value, int minimum = 1) {
+  if (value >= minimum) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, " must be >= ", minimum, ", got ", value));
+}
+
+std::string BaseName(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+const std::vector<std::string>& ServerFlagNames() {
+  static const auto* names =
+      new std::vector<std::string>{"model",
+                                   "model_name",
+                                   "host",
+                                   "port",
+                                   "metrics_port",
+                                   "num_threads",
+                                   "batching",
+                                   "max_batch_size",
+                                   "max_batch_tokens",
+                                   "max_queue_delay_ms",
+                                   "max_queue_size",
+                                   "max_segments",
+                                   "max_input_tokens",
+                                   "max_output_tokens",
+                                   "max_beam_size",
+                                   "max_message_bytes",
+                                   "max_concurrent_streams",
+                                   "drain_grace_seconds",
+                                   "tls_cert",
+                                   "tls_key",
+                                   "tls_client_ca",
+                                   "compute_type"};
+  return *names;
+}
+
+std::vector<char*> ParseFlagsWithEnvironment(int argc, char** argv) {
+  for (const std::string& name : ServerFlagNames()) {
+    const std::string variable =
+        absl::StrCat("GLOSSA_", absl::AsciiStrToUpper(name));
+    const char* value = std::getenv(variable.c_str());
+    if (value == nullptr) continue;
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    std::string error;
+    if (flag == nullptr || !flag->ParseFrom(value, &error)) {
+      std::fprintf(stderr, "ERROR: environment variable %s=\"%s\": %s\n",
+                   variable.c_str(), value, error.c_str());
+      std::exit(1);
+    }
+  }
+  return absl::ParseCommandLine(argc, argv);
+}
+
+absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
+  ServerConfig config;
+  config.model_dir = absl::GetFlag(FLAGS_model);
+  config.model_name = absl::GetFlag(FLAGS_model_name);
+  if (config.model_name.empty()) config.model_name = BaseName(config.model_dir);
+  config.compute_type = absl::GetFlag(FLAGS_compute_type);
+  if (absl::Status parsed =
+          model::ParseComputeType(config.compute_type).status();
+      !parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--compute_type: ", parsed.message()));
+  }
+  config.num_threads = absl::GetFlag(FLAGS_num_threads);
+  if (config.num_threads < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--num_threads must be >= 0 (0 = all cores), got ",
+                     config.num_threads));
+  }
+  if (config.num_threads == 0) config.num_threads = model::AvailableCpus();
+  config.metrics_port = absl::GetFlag(FLAGS_metrics_port);
+
+  GrpcServerOptions& grpc = config.grpc;
+  grpc.host = absl::GetFlag(FLAGS_host);
+  grpc.port = absl::GetFlag(FLAGS_port);
+  grpc.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  grpc.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  grpc.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  grpc.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  grpc.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+
+  SchedulerOptions& scheduler = config.scheduler;
+  const std::string batching = absl::GetFlag(FLAGS_batching);
+  if (batching == "continuous") {
+    scheduler.batching = BatchingMode::kContinuous;
+  } else if (batching == "request") {
+    scheduler.batching = BatchingMode::kRequest;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--batching must be continuous or request, got \"", batching, "\""));
+  }
+  scheduler.max_batch_size = absl::GetFlag(FLAGS_max_batch_size);
+  scheduler.max_batch_tokens = absl::GetFlag(FLAGS_max_batch_tokens);
+  scheduler.max_queue_delay =
+      absl::Milliseconds(absl::GetFlag(FLAGS_max_queue_delay_ms));
+  scheduler.max_queue_size = absl::GetFlag(FLAGS_max_queue_size);
+
+  RequestLimits& limits = config.limits;
+  limits.max_segments = absl::GetFlag(FLAGS_max_segments);
+  limits.max_input_tokens = absl::GetFlag(FLAGS_max_input_tokens);
+  limits.max_output_tokens = absl::GetFlag(FLAGS_max_output_tokens);
+  limits.max_beam_size = absl::GetFlag(FLAGS_max_beam_size);
+  config.drain_grace = absl::Seconds(absl::GetFlag(FLAGS_drain_grace_seconds));
+
+  for (const absl::Status& status : {
+           Positive("port", grpc.port, 0),
+           Positive("metrics_port", config.metrics_port, -1),
+           Positive("max_batch_size", scheduler.max_batch_size),
+           Positive("max_batch_tokens", scheduler.max_batch_tokens,
+                    scheduler.max_batch_size + 1),
+           Positive("max_queue_delay_ms",
+                    absl::GetFlag(FLAGS_max_queue_delay_ms), 0),
+           Positive("max_queue_size", scheduler.max_queue_size),
+           Positive("max_segments", limits.max_segments),
+           Positive("max_input_tokens", limits.max_input_tokens, 2),
+           Positive("max_output_tokens", limits.max_output_tokens),
+           Positive("max_beam_size", limits.max_beam_size),
+           Positive("max_message_bytes", grpc.max_message_bytes, 1024),
+           Positive("max_concurrent_streams", grpc.max_concurrent_streams, 0),
+           Positive("drain_grace_seconds",
+                    absl::GetFlag(FLAGS_drain_grace_seconds), 0),
+       }) {
+    if (!status.ok()) return status;
+  }
+  if (limits.max_beam_size > scheduler.max_batch_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_beam_size (", limits.max_beam_size,
+        ") must not exceed --max_batch_size (", scheduler.max_batch_size,
+        "): a beam needs one row per hypothesis"));
+  }
+  return config;
+}
+
+}  // namespace glossa::server

@@ -1,0 +1,58 @@
+#ifndef GLOSSA_SERVER_GRPC_SERVER_H_
+#define GLOSSA_SERVER_GRPC_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+
+namespace glossa::server {
+
+struct GrpcServerOptions {
+  std::string host = "0.0.0.0";
+  int port = 50051;  // 0 picks a free port
+  // Largest request or response message. Larger requests are refused by
+  // gRPC with RESOURCE_EXHAUSTED before they reach the service.
+  int max_message_bytes = 4 << 20;
+  // HTTP/2 streams (calls) in flight per client connection; 0 = gRPC's
+  // default (unlimited).
+  int max_concurrent_streams = 0;
+  // PEM files. cert + key enable TLS; client_ca also requires and verifies
+  // client certificates (mutual TLS).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+};
+
+// The gRPC server around a service: listening port, TLS, message limits,
+// the standard health service (grpc.health.v1.Health, NOT_SERVING until
+// SetServing(true)) and server reflection.
+class GrpcServer {
+ public:
+  // `service` must outlive the server.
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
+      const GrpcServerOptions& options, grpc::Service* service,
+      const std::string& service_name);
+  ~GrpcServer();
+
+  int port() const { return port_; }
+  // Health of "" (the whole server) and of the named service.
+  void SetServing(bool serving);
+  // Health stays NOT_SERVING from now on; the server stops after in-flight
+  // calls end or at `deadline`, whichever comes first.
+  void Shutdown(absl::Time deadline);
+
+ private:
+  GrpcServer(std::unique_ptr<grpc::Server> server, int port,
+             std::string service_name);
+  std::unique_ptr<grpc::Server> server_;
+  const int port_;
+  const std::string service_name_;
+  bool shut_down_ = false;
+};
+
+}  // namespace glossa::server
+
+#endif  // GLOSSA_SERVER_GRPC_SERVER_H_

@@ -1,0 +1,175 @@
+// glossa-server: serves one Marian / OPUS-MT model over gRPC.
+//
+// Start-up: re-exec for OpenMP's wait policy -> listen (health NOT_SERVING) ->
+// load the model -> warm up -> SERVING. Shutdown on SIGTERM/SIGINT:
+// NOT_SERVING, new calls UNAVAILABLE, running work finishes within the grace
+// period, exit 0.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "model/model.h"
+#include "model/runtime_env.h"
+#include "server/clock.h"
+#include "server/engine.h"
+#include "server/flags.h"
+#include "server/glossa_service.h"
+#include "server/grpc_server.h"
+#include "server/metrics.h"
+#include "server/model_info.h"
+#include "server/request_validator.h"
+#include "server/scheduler.h"
+#include "server/warmup.h"
+
+namespace glossa::server {
+namespace {
+
+std::string HostForDisplay(const std::string& host) {
+  return host.find(':') != std::string::npos ? absl::StrCat("[", host, "]")
+                                             : host;
+}
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "glossa-server: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+// Waits for SIGTERM or SIGINT (blocked in every thread); returns it.
+int WaitForSignal(const sigset_t& signals, absl::Duration timeout) {
+  if (timeout == absl::InfiniteDuration()) {
+    int signal = 0;
+    while (sigwait(&signals, &signal) != 0) {
+    }
+    return signal;
+  }
+  const timespec wait = absl::ToTimespec(timeout);
+  const int signal = sigtimedwait(&signals, nullptr, &wait);
+  return signal > 0 ? signal : 0;
+}
+
+int Run(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves a Marian / OPUS-MT translation model over gRPC.\n"
+      "Every flag can also be set as GLOSSA_<FLAG IN UPPER CASE>; the "
+      "command line wins.");
+  std::vector<char*> positional = ParseFlagsWithEnvironment(argc, argv);
+  if (positional.size() > 1) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "unexpected argument \"", positional[1], "\"; see --help")));
+  }
+  absl::StatusOr<ServerConfig> config = ServerConfigFromFlags();
+  if (!config.ok()) return Fail(config.status());
+
+  // Before any thread starts, so that every thread inherits the mask and
+  // only sigwait() below sees the signals.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const Clock* clock = RealClock::Get();
+  const std::string host = config->grpc.host;
+  std::unique_ptr<Metrics> metrics;
+  {
+    const std::string address =
+        config->metrics_port < 0
+            ? ""
+            : absl::StrCat(HostForDisplay(host), ":", config->metrics_port);
+    absl::StatusOr<std::unique_ptr<Metrics>> created = Metrics::Create(address);
+    if (!created.ok()) return Fail(created.status());
+    metrics = *std::move(created);
+  }
+  GlossaService service(clock, metrics.get());
+  absl::StatusOr<std::unique_ptr<GrpcServer>> grpc_server =
+      GrpcServer::Start(config->grpc, &service, "glossa.v1.Glossa");
+  if (!grpc_server.ok()) return Fail(grpc_server.status());
+  std::printf("glossa-server listening grpc=%s:%d metrics=%s:%d\n",
+              HostForDisplay(host).c_str(), (*grpc_server)->port(),
+              HostForDisplay(host).c_str(), metrics->port());
+  std::fflush(stdout);
+
+  // Load and warm up while health says NOT_SERVING.
+  model::LoadOptions load_options;
+  load_options.compute_type = *model::ParseComputeType(config->compute_type);
+  load_options.num_threads = config->num_threads;
+  absl::StatusOr<LoadedModel> loaded =
+      LoadEngineModel(config->model_dir, load_options);
+  if (!loaded.ok()) return Fail(loaded.status());
+  metrics->SetModelLoadSeconds(loaded->load_seconds);
+  metrics->SetBuildInfo(ServerVersion(),
+                        model::ComputeTypeName(loaded->compute_type),
+                        config->model_name);
+  absl::StatusOr<std::unique_ptr<Scheduler>> scheduler =
+      Scheduler::Create(config->scheduler, MakeEngineDecoder(loaded->model),
+                        clock, metrics.get());
+  if (!scheduler.ok()) return Fail(scheduler.status());
+  (*scheduler)->Start();
+  if (absl::Status warm =
+          WarmUp(scheduler->get(), *loaded->codec, absl::Minutes(5));
+      !warm.ok()) {
+    return Fail(warm);
+  }
+  RequestValidator validator(loaded->codec.get(), loaded->config,
+                             config->limits, config->model_name);
+  ServingBackend backend;
+  backend.codec = loaded->codec.get();
+  backend.validator = &validator;
+  backend.scheduler = scheduler->get();
+  backend.info = DescribeModel(
+      config->model_name, loaded->config, loaded->compute_type,
+      validator.limits(), config->scheduler, config->grpc.max_message_bytes);
+  service.Activate(&backend);
+  (*grpc_server)->SetServing(true);
+  std::printf(
+      "glossa-server serving model=%s compute_type=%s threads=%d "
+      "batching=%s load_seconds=%.2f\n",
+      config->model_name.c_str(),
+      std::string(model::ComputeTypeName(loaded->compute_type)).c_str(),
+      config->num_threads,
+      config->scheduler.batching == BatchingMode::kContinuous ? "continuous"
+                                                              : "request",
+      loaded->load_seconds);
+  std::fflush(stdout);
+
+  const int signal = WaitForSignal(signals, absl::InfiniteDuration());
+  std::printf("glossa-server draining (signal %d, grace %s)\n", signal,
+              absl::FormatDuration(config->drain_grace).c_str());
+  std::fflush(stdout);
+  service.BeginDrain();
+  (*grpc_server)->SetServing(false);
+  (*scheduler)->StopAccepting();
+  const absl::Time grace_end = absl::Now() + config->drain_grace;
+  bool idle = false;
+  while (!(idle = (*scheduler)->WaitUntilIdle(absl::Milliseconds(50))) &&
+         absl::Now() < grace_end) {
+    if (WaitForSignal(signals, absl::ZeroDuration()) != 0) break;  // again
+  }
+  // Whatever still runs is cut short: Translate gets UNAVAILABLE, Generate
+  // a final message with finish reason CANCELLED.
+  (*scheduler)->Stop();
+  (*grpc_server)->Shutdown(absl::Now() + absl::Seconds(2));
+  std::printf("glossa-server stopped (%s)\n",
+              idle ? "all requests finished" : "grace period over");
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace
+}  // namespace glossa::server
+
+int main(int argc, char** argv) {
+  // libgomp reads OMP_WAIT_POLICY once, when it is loaded: if it is unset,
+  // this re-executes the program with OMP_WAIT_POLICY=PASSIVE so that idle
+  // OpenMP workers sleep instead of spinning against the gRPC threads.
+  glossa::model::EnsurePassiveOpenMp(argv);
+  return glossa::server::Run(argc, argv);
+}

@@ -1,0 +1,57 @@
+#ifndef GLOSSA_SERVER_TRANSLATE_TASK_H_
+#define GLOSSA_SERVER_TRANSLATE_TASK_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "glossa/v1/glossa.pb.h"
+#include "server/engine.h"
+#include "server/request_validator.h"
+#include "server/task.h"
+
+namespace glossa::server {
+
+// A Translate request in the scheduler: one sequence per non-blank segment;
+// collects the hypotheses and builds the response when all are done.
+class TranslateTask final : public Task {
+ public:
+  // Receives the response or the error, once, on the scheduler thread (or
+  // on the caller's thread from RespondWithoutDecoding()).
+  using Done = std::function<void(absl::StatusOr<v1::TranslateResponse>)>;
+
+  // `codec` must outlive the task.
+  TranslateTask(const ValidatedTranslate& request, const TextCodec* codec,
+                std::string model_name, absl::Time arrival, absl::Time deadline,
+                Done done);
+
+  // Whether any segment needs the model. If not, the task is not scheduled:
+  // call RespondWithoutDecoding() instead.
+  bool needs_decoding() const { return !sequences().empty(); }
+  void RespondWithoutDecoding() { OnComplete(absl::OkStatus()); }
+
+  bool OnToken(int index, int token_id, float logprob) override;
+  void OnSequenceFinished(int index, SequenceOutcome outcome) override;
+  void OnComplete(absl::Status status) override;
+
+ private:
+  struct SegmentPlan {
+    int sequence = -1;  // index into sequences(), -1 for a blank segment
+    int input_tokens = 0;
+  };
+
+  const TextCodec* const codec_;
+  const std::string model_name_;
+  const bool return_scores_;
+  const bool sampling_;
+  const uint64_t seed_;
+  std::vector<SegmentPlan> segments_;
+  std::vector<SequenceOutcome> outcomes_;  // per sequence
+  Done done_;
+};
+
+}  // namespace glossa::server
+
+#endif  // GLOSSA_SERVER_TRANSLATE_TASK_H_

@@ -1,0 +1,28 @@
+#ifndef GLOSSA_SERVER_UTF8_H_
+#define GLOSSA_SERVER_UTF8_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace glossa::server {
+
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or
+// code points above U+10FFFF). Otherwise `*bad_offset` (if given) is the
+// offset of the first byte that is not part of a valid character.
+bool IsValidUtf8(absl::string_view text, size_t* bad_offset = nullptr);
+
+// Length of the trailing bytes of `text` that start a character not yet
+// complete (0 to 3): what a stream must hold back until more bytes arrive.
+size_t IncompleteUtf8Suffix(absl::string_view text);
+
+// `text` with every invalid byte sequence replaced by U+FFFD.
+std::string SanitizeUtf8(absl::string_view text);
+
+// True when `text` holds only Unicode white space (or nothing).
+bool IsBlank(absl::string_view text);
+
+}  // namespace glossa::server
+
+#endif  // GLOSSA_SERVER_UTF8_H_
