@@ -128,33 +128,43 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
                               Sequence& sequence, SequenceEvent& event) {
   const int vocab = config.vocab_size;
   auto& beam = sequence.beams.front();
-  const float log_z = LogSoftmax(logits, vocab, nullptr);
-  std::vector<float> scores(logits, logits + vocab);
+  // The log-probability of the chosen token is taken under the model's own
+  // distribution; the rules below only restrict the choice.
+  const float log_z = LogSumExp(logits, vocab);
+  const bool at_limit = sequence.generated + 1 >= sequence.max_output;
+  // At the limit EOS is forced; it only counts as the model's own choice if
+  // the model ranked it first anyway.
+  const bool model_chose_eos =
+      at_limit && Argmax(logits, vocab) == config.eos_token_id;
+  const float eos_logit = logits[config.eos_token_id];
   ApplyGenerationRules(config, sequence.generated,
                        sequence.options.min_output_tokens, sequence.max_output,
-                       scores.data());
-  const int token =
-      sequence.options.sampling
-          ? SampleToken(scores.data(), vocab, sequence.options, sequence.rng)
-          : Argmax(scores.data(), vocab);
-  const float logprob = logits[token] - log_z;
-  beam.sum_logprobs += logprob;
+                       logits);
+  int token;
+  float logit;
+  if (sequence.options.sampling) {
+    // Sampling rescales its copy (temperature); the logit stays raw.
+    std::vector<float> warped(logits, logits + vocab);
+    token = SampleToken(warped.data(), vocab, sequence.options, sequence.rng);
+    logit = logits[token];
+  } else {
+    token = Argmax(logits, vocab);
+    logit = logits[token];
+  }
   ++sequence.generated;
-  const bool at_limit = sequence.generated >= sequence.max_output;
-  if (token != config.eos_token_id && !at_limit) {
+  if (token != config.eos_token_id) {
+    const float logprob = logit - log_z;
+    beam.sum_logprobs += logprob;
     beam.tokens.push_back(token);
     event.has_token = true;
     event.token_id = token;
     event.logprob = logprob;
     return;
   }
+  beam.sum_logprobs += eos_logit - log_z;
   event.finished = true;
-  // At the limit EOS is forced; it only counts as the model's own choice if
-  // the model ranked it first anyway.
   event.finish_reason =
-      !at_limit || Argmax(logits, vocab) == config.eos_token_id
-          ? FinishReason::kEos
-          : FinishReason::kLength;
+      !at_limit || model_chose_eos ? FinishReason::kEos : FinishReason::kLength;
   event.hypotheses.push_back({std::move(beam.tokens), beam.sum_logprobs});
   sequence.beams.clear();
 }
@@ -163,16 +173,20 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
                             Sequence& sequence, SequenceEvent& event) {
   const int vocab = config.vocab_size;
   const int num_beams = sequence.options.beam_size;
+  const bool forced_eos = sequence.generated + 1 >= sequence.max_output;
   std::vector<const float*> scores;
   std::vector<float> beam_scores;
   for (size_t b = 0; b < sequence.beams.size(); ++b) {
+    // log_softmax(x)[i] = x[i] - logsumexp(x): rank raw logits and shift
+    // the few candidates, instead of rewriting the whole row. The forced
+    // EOS rule sets EOS to 0 in log space, so it is applied after.
     float* row = logits + b * vocab;
-    LogSoftmax(row, vocab, row);
+    const float log_z = forced_eos ? 0.0f : LogSumExp(row, vocab);
     ApplyGenerationRules(config, sequence.generated,
                          sequence.options.min_output_tokens,
                          sequence.max_output, row);
     scores.push_back(row);
-    beam_scores.push_back(sequence.beams[b].sum_logprobs);
+    beam_scores.push_back(sequence.beams[b].sum_logprobs - log_z);
   }
   const std::vector<BeamCandidate> candidates =
       SelectBeamCandidates(scores, beam_scores, vocab, num_beams);

@@ -2,10 +2,50 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
 namespace glossa::model {
+namespace {
+
+// exp(x) to ~2 ulp in plain arithmetic that the compiler vectorises (libm's
+// expf is a call per element). Inputs are clamped to [-87, 88]: -inf (a
+// masked score) gives ~1e-38, negligible in any sum of probabilities.
+inline float FastExp(float x) {
+  x = std::max(std::min(x, 88.0f), -87.0f);
+  const float n = std::floor(x * 1.44269504088896341f + 0.5f);  // x / ln 2
+  const float r = x - n * 0.693359375f - n * -2.12194440e-4f;   // x - n ln 2
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  return p * scale;
+}
+
+float MaxOf(const float* x, int n) {
+  float max_value = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : max_value)
+  for (int i = 0; i < n; ++i) max_value = std::max(max_value, x[i]);
+  return max_value;
+}
+
+}  // namespace
+
+float LogSumExp(const float* x, int n) {
+  const float max_value = MaxOf(x, n);
+  if (std::isinf(max_value)) return max_value;
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (int i = 0; i < n; ++i) sum += FastExp(x[i] - max_value);
+  return max_value + std::log(sum);
+}
 
 void ApplyActivation(Activation activation, float* x, size_t n) {
   switch (activation) {
@@ -37,9 +77,11 @@ void LayerNorm(const float* x, int rows, int dim, const float* gamma,
     const float* in = x + static_cast<size_t>(r) * dim;
     float* o = out + static_cast<size_t>(r) * dim;
     float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
     for (int i = 0; i < dim; ++i) sum += in[i];
     const float mean = sum / dim;
     float sq = 0.0f;
+#pragma omp simd reduction(+ : sq)
     for (int i = 0; i < dim; ++i) {
       const float d = in[i] - mean;
       sq += d * d;
@@ -58,11 +100,11 @@ void AddAndLayerNorm(float* x, const float* residual, int rows, int dim,
 }
 
 void SoftmaxInPlace(float* x, int n) {
-  float max_value = -std::numeric_limits<float>::infinity();
-  for (int i = 0; i < n; ++i) max_value = std::max(max_value, x[i]);
+  const float max_value = MaxOf(x, n);
   float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
   for (int i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - max_value);
+    x[i] = FastExp(x[i] - max_value);
     sum += x[i];
   }
   const float inv = 1.0f / sum;
@@ -70,11 +112,7 @@ void SoftmaxInPlace(float* x, int n) {
 }
 
 float LogSoftmax(const float* x, int n, float* out) {
-  float max_value = -std::numeric_limits<float>::infinity();
-  for (int i = 0; i < n; ++i) max_value = std::max(max_value, x[i]);
-  double sum = 0.0;
-  for (int i = 0; i < n; ++i) sum += std::exp(x[i] - max_value);
-  const float log_z = max_value + static_cast<float>(std::log(sum));
+  const float log_z = LogSumExp(x, n);
   if (out != nullptr) {
     for (int i = 0; i < n; ++i) out[i] = x[i] - log_z;
   }
@@ -116,17 +154,18 @@ void MultiHeadAttention(const float* q, int q_stride, const float* k,
     const int limit = causal ? std::min(n_k, i + causal_offset + 1) : n_k;
     for (int h = 0; h < num_heads; ++h) {
       const float* qi = q + static_cast<size_t>(i) * q_stride + h * head_dim;
-      float max_score = -std::numeric_limits<float>::infinity();
       for (int j = 0; j < limit; ++j) {
         const float* kj = k + static_cast<size_t>(j) * k_stride + h * head_dim;
         float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
         for (int d = 0; d < head_dim; ++d) dot += qi[d] * kj[d];
         scores[j] = dot * scale;
-        max_score = std::max(max_score, scores[j]);
       }
+      const float max_score = MaxOf(scores.data(), limit);
       float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
       for (int j = 0; j < limit; ++j) {
-        scores[j] = std::exp(scores[j] - max_score);
+        scores[j] = FastExp(scores[j] - max_score);
         sum += scores[j];
       }
       const float inv = 1.0f / sum;
@@ -135,6 +174,7 @@ void MultiHeadAttention(const float* q, int q_stride, const float* k,
       for (int j = 0; j < limit; ++j) {
         const float p = scores[j] * inv;
         const float* vj = v + static_cast<size_t>(j) * v_stride + h * head_dim;
+#pragma omp simd
         for (int d = 0; d < head_dim; ++d) oi[d] += p * vj[d];
       }
     }

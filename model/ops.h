@@ -22,6 +22,8 @@ void AddAndLayerNorm(float* x, const float* residual, int rows, int dim,
                      const float* gamma, const float* beta, float eps);
 
 void SoftmaxInPlace(float* x, int n);
+// log(sum(exp(x))), stable; -inf entries contribute nothing.
+float LogSumExp(const float* x, int n);
 // log_softmax over n values; returns the log of the partition function so
 // callers can turn one logit into a log-probability without a full pass.
 float LogSoftmax(const float* x, int n, float* out);
