@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/batch_decoder.h"
-#include "model/cli/random_model.h"
+#include "model/random_model.h"
 #include "model/status_macros.h"
 
 namespace glossa::model {

@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "model/cli/engine_bench.h"
-#include "model/cli/random_model.h"
+#include "model/random_model.h"
 #include "model/runtime_env.h"
 #include "model/status_macros.h"
 #include "model/translator.h"

@@ -1,5 +1,5 @@
-#ifndef GLOSSA_MODEL_CLI_RANDOM_MODEL_H_
-#define GLOSSA_MODEL_CLI_RANDOM_MODEL_H_
+#ifndef GLOSSA_MODEL_RANDOM_MODEL_H_
+#define GLOSSA_MODEL_RANDOM_MODEL_H_
 
 #include <string>
 
@@ -27,4 +27,4 @@ absl::Status WriteRandomModel(const ModelConfig& config, uint64_t seed,
 
 }  // namespace glossa::model
 
-#endif  // GLOSSA_MODEL_CLI_RANDOM_MODEL_H_
+#endif  // GLOSSA_MODEL_RANDOM_MODEL_H_

@@ -1,4 +1,4 @@
-#include "model/cli/random_model.h"
+#include "model/random_model.h"
 
 #include <sys/stat.h>
 
