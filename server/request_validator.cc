@@ -218,9 +218,9 @@ absl::StatusOr<ValidatedGenerate> RequestValidator::ValidateGenerate(
 
   RETURN_IF_ERROR(CheckUtf8("text", request.text()));
   if (IsBlank(request.text())) {
-    return absl::InvalidArgumentError(
-        "text must contain at least one non-whitespace character, got only "
-        "white space");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "text must contain at least one non-whitespace character, got ",
+        request.text().empty() ? "an empty string" : "only white space"));
   }
   ASSIGN_OR_RETURN(validated.source_ids, Tokenize("text", request.text()));
   return validated;

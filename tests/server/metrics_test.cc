@@ -1,0 +1,70 @@
+#include "server/metrics.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace glossa::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(MetricsTest, ExposesTheContractedNames) {
+  auto metrics = Metrics::Create("");
+  ASSERT_TRUE(metrics.ok());
+  Metrics& m = **metrics;
+  m.RecordRequest("Translate", absl::StatusCode::kOk, absl::Milliseconds(12));
+  m.RecordRequest("Generate", absl::StatusCode::kInvalidArgument,
+                  absl::Milliseconds(1));
+  m.ObserveQueueTime(absl::Milliseconds(1));
+  m.ObserveTimeToFirstToken(absl::Milliseconds(5));
+  m.ObserveInterToken(absl::Milliseconds(2));
+  m.ObserveStepRows(3);
+  m.ObserveStepTokens(40);
+  m.SetQueueDepth(2);
+  m.SetActiveRows(3);
+  m.AddInputTokens(10);
+  m.AddOutputTokens(7);
+  m.SetModelLoadSeconds(0.5);
+  m.SetBuildInfo("0.1.0", "float32", "de-en");
+  const std::string text = m.Render();
+  for (const char* expected : {
+           "glossa_requests_total{code=\"OK\",rpc=\"Translate\"} 1",
+           "glossa_requests_total{code=\"INVALID_ARGUMENT\",rpc=\"Generate\"} "
+           "1",
+           "glossa_request_duration_seconds_bucket{rpc=\"Translate\"",
+           "glossa_queue_duration_seconds_count 1",
+           "glossa_time_to_first_token_seconds_count 1",
+           "glossa_inter_token_seconds_count 1",
+           "glossa_step_rows_count 1",
+           "glossa_step_tokens_sum 40",
+           "glossa_queue_depth 2",
+           "glossa_active_rows 3",
+           "glossa_input_tokens_total 10",
+           "glossa_output_tokens_total 7",
+           "glossa_model_load_seconds 0.5",
+           "glossa_build_info{compute_type=\"float32\",model=\"de-en\","
+           "version=\"0.1.0\"} 1",
+       }) {
+    EXPECT_THAT(text, HasSubstr(expected));
+  }
+  EXPECT_EQ(m.port(), 0);
+}
+
+TEST(MetricsTest, ServesOnAFreePort) {
+  auto metrics = Metrics::Create("127.0.0.1:0");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_GT((*metrics)->port(), 0);
+}
+
+TEST(MetricsTest, StatusCodeNamesAreGrpcNames) {
+  EXPECT_EQ(StatusCodeName(absl::StatusCode::kOk), "OK");
+  EXPECT_EQ(StatusCodeName(absl::StatusCode::kResourceExhausted),
+            "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(StatusCodeName(absl::StatusCode::kDeadlineExceeded),
+            "DEADLINE_EXCEEDED");
+}
+
+}  // namespace
+}  // namespace glossa::server
