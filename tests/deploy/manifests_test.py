@@ -354,6 +354,8 @@ class MetricNamesTest(unittest.TestCase):
         queried = queried_metric_names()
         self.assertTrue(queried, "no glossa_* metric found in the dashboard or HPA")
         with GlossaServer(self.server, self.model) as server:
+            # Series with labels (rpc, code) appear with the first call.
+            server.get_model_info()
             types, samples = parse_exposition(server.metrics_text())
         exposed = set(types) | samples
         for name, where in sorted(queried.items()):

@@ -124,6 +124,7 @@ class PrometheusScrapeTest(unittest.TestCase):
             shipped = yaml.safe_load(f)
         with GlossaServer(self.server, self.model) as glossa, \
                 tempfile.TemporaryDirectory(prefix="glossa-prom-") as tmp:
+            glossa.get_model_info()  # creates the per-rpc series
             config = rewrite_target(shipped, glossa.metrics_address)
             with Prometheus(self.prometheus, config, tmp) as prom:
                 # Wait for the first scrape of the glossa job.
