@@ -1,0 +1,133 @@
+#include "client/client_flags.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+
+ABSL_FLAG(std::string, server, "localhost:50051",
+          "Server address: host:port, dns:///host:port (all addresses of a "
+          "name, e.g. a Kubernetes headless service) or "
+          "ipv4:addr:port,addr:port. Env: GLOSSA_SERVER.");
+ABSL_FLAG(absl::Duration, deadline, absl::Seconds(60),
+          "Deadline of each call, e.g. 500ms, 30s.");
+ABSL_FLAG(std::string, lb_policy, "",
+          "Load balancing over the target's addresses: pick_first or "
+          "round_robin (empty: gRPC's default, pick_first).");
+ABSL_FLAG(bool, tls, false, "Use TLS (implied by --tls_ca/--tls_cert).");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA bundle to verify the server (default: system roots).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM client certificate chain, for mutual TLS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM client private key, for mutual TLS.");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "Expected name in the server certificate (default: from --server).");
+
+ABSL_FLAG(std::string, model, "", "Model name (default: the server's).");
+ABSL_FLAG(bool, json, false, "Print responses (or bench results) as JSON.");
+ABSL_FLAG(int, batch, 16, "translate: stdin lines sent per request.");
+ABSL_FLAG(std::string, service, "",
+          "health: service to check (\"\" = the whole server).");
+ABSL_FLAG(bool, verbose, false,
+          "generate: print each token's id and logprob to stderr.");
+
+ABSL_FLAG(int, beam_size, 0, "Beam width (0: server default, greedy).");
+ABSL_FLAG(int, num_hypotheses, 0, "Hypotheses per segment (0: 1).");
+ABSL_FLAG(double, length_penalty, 1.0, "Beam length penalty.");
+ABSL_FLAG(int, max_output_tokens, 0,
+          "Most tokens per output, EOS included (0: server default). Also "
+          "generate's max_new_tokens.");
+ABSL_FLAG(int, min_output_tokens, 0, "Fewest tokens per output.");
+ABSL_FLAG(bool, sample, false, "Sample instead of greedy / beam search.");
+ABSL_FLAG(double, temperature, 1.0, "Sampling temperature, > 0.");
+ABSL_FLAG(int, top_k, 0, "Sampling: k most likely tokens (0: off).");
+ABSL_FLAG(double, top_p, 1.0, "Sampling: nucleus mass in (0, 1].");
+ABSL_FLAG(int64_t, seed, -1, "Sampling seed (-1: chosen by the server).");
+ABSL_FLAG(bool, scores, false, "translate: print hypothesis scores.");
+ABSL_FLAG(std::vector<std::string>, stop, {},
+          "generate: comma-separated stop sequences.");
+
+ABSL_FLAG(int, concurrency, 8, "bench: concurrent callers.");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(30),
+          "bench: how long to run (unless --requests is reached first).");
+ABSL_FLAG(int, requests, 0, "bench: stop after this many calls (0: no cap).");
+ABSL_FLAG(std::string, rpc, "translate",
+          "bench: translate, generate or mixed (alternating).");
+ABSL_FLAG(std::string, input_file, "",
+          "bench: input texts, one per line (default: built-in German "
+          "sentences of mixed lengths).");
+ABSL_FLAG(int, segments, 1, "bench: segments per Translate call.");
+ABSL_FLAG(int, connections, 1,
+          "bench: channels (HTTP/2 connections) the callers share.");
+ABSL_FLAG(absl::Duration, progress_interval, absl::Seconds(1),
+          "bench: how often the progress line is updated (0: never).");
+
+namespace glossa::client {
+namespace {
+
+void SetSampling(v1::SamplingOptions* sampling) {
+  sampling->set_temperature(static_cast<float>(absl::GetFlag(FLAGS_temperature)));
+  sampling->set_top_k(absl::GetFlag(FLAGS_top_k));
+  sampling->set_top_p(static_cast<float>(absl::GetFlag(FLAGS_top_p)));
+  if (absl::GetFlag(FLAGS_seed) >= 0) {
+    sampling->set_seed(static_cast<uint64_t>(absl::GetFlag(FLAGS_seed)));
+  }
+}
+
+}  // namespace
+
+v1::TranslateOptions TranslateOptionsFromFlags() {
+  v1::TranslateOptions options;
+  if (absl::GetFlag(FLAGS_beam_size) != 0) {
+    options.set_beam_size(absl::GetFlag(FLAGS_beam_size));
+  }
+  if (absl::GetFlag(FLAGS_num_hypotheses) != 0) {
+    options.set_num_hypotheses(absl::GetFlag(FLAGS_num_hypotheses));
+  }
+  if (absl::GetFlag(FLAGS_length_penalty) != 1.0) {
+    options.set_length_penalty(
+        static_cast<float>(absl::GetFlag(FLAGS_length_penalty)));
+  }
+  if (absl::GetFlag(FLAGS_max_output_tokens) != 0) {
+    options.set_max_output_tokens(absl::GetFlag(FLAGS_max_output_tokens));
+  }
+  if (absl::GetFlag(FLAGS_min_output_tokens) != 0) {
+    options.set_min_output_tokens(absl::GetFlag(FLAGS_min_output_tokens));
+  }
+  if (absl::GetFlag(FLAGS_sample)) SetSampling(options.mutable_sampling());
+  options.set_return_scores(absl::GetFlag(FLAGS_scores));
+  return options;
+}
+
+v1::GenerateRequest GenerateRequestFromFlags(const std::string& text) {
+  v1::GenerateRequest request;
+  request.set_model(absl::GetFlag(FLAGS_model));
+  request.set_text(text);
+  if (absl::GetFlag(FLAGS_max_output_tokens) != 0) {
+    request.set_max_new_tokens(absl::GetFlag(FLAGS_max_output_tokens));
+  }
+  if (absl::GetFlag(FLAGS_min_output_tokens) != 0) {
+    request.set_min_new_tokens(absl::GetFlag(FLAGS_min_output_tokens));
+  }
+  if (absl::GetFlag(FLAGS_sample)) SetSampling(request.mutable_sampling());
+  for (const std::string& stop : absl::GetFlag(FLAGS_stop)) {
+    request.add_stop(stop);
+  }
+  return request;
+}
+
+void ApplyEnvironment() {
+  const char* server = std::getenv("GLOSSA_SERVER");
+  if (server == nullptr) return;
+  std::string error;
+  absl::CommandLineFlag* flag = absl::FindCommandLineFlag("server");
+  if (flag == nullptr || !flag->ParseFrom(server, &error)) {
+    std::fprintf(stderr, "glossa: GLOSSA_SERVER=\"%s\": %s\n", server,
+                 error.c_str());
+    std::exit(2);
+  }
+}
+
+}  // namespace glossa::client

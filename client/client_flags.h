@@ -1,0 +1,49 @@
+#ifndef GLOSSA_CLIENT_CLIENT_FLAGS_H_
+#define GLOSSA_CLIENT_CLIENT_FLAGS_H_
+
+#include <string>
+
+#include "absl/flags/declare.h"
+#include "absl/time/time.h"
+#include "glossa/v1/glossa.pb.h"
+
+// Connection.
+ABSL_DECLARE_FLAG(std::string, server);
+ABSL_DECLARE_FLAG(absl::Duration, deadline);
+ABSL_DECLARE_FLAG(std::string, lb_policy);
+ABSL_DECLARE_FLAG(bool, tls);
+ABSL_DECLARE_FLAG(std::string, tls_ca);
+ABSL_DECLARE_FLAG(std::string, tls_cert);
+ABSL_DECLARE_FLAG(std::string, tls_key);
+ABSL_DECLARE_FLAG(std::string, tls_server_name);
+// Requests.
+ABSL_DECLARE_FLAG(std::string, model);
+ABSL_DECLARE_FLAG(bool, json);
+ABSL_DECLARE_FLAG(int, batch);
+ABSL_DECLARE_FLAG(std::string, service);
+ABSL_DECLARE_FLAG(bool, verbose);
+ABSL_DECLARE_FLAG(bool, scores);
+// Bench.
+ABSL_DECLARE_FLAG(int, concurrency);
+ABSL_DECLARE_FLAG(absl::Duration, duration);
+ABSL_DECLARE_FLAG(int, requests);
+ABSL_DECLARE_FLAG(std::string, rpc);
+ABSL_DECLARE_FLAG(std::string, input_file);
+ABSL_DECLARE_FLAG(int, segments);
+ABSL_DECLARE_FLAG(int, connections);
+ABSL_DECLARE_FLAG(absl::Duration, progress_interval);
+
+namespace glossa::client {
+
+// Translate options from the decoding flags (unset flags leave the
+// server's defaults).
+v1::TranslateOptions TranslateOptionsFromFlags();
+// A Generate request for `text` from the decoding flags.
+v1::GenerateRequest GenerateRequestFromFlags(const std::string& text);
+
+// GLOSSA_SERVER sets --server unless the command line gives it.
+void ApplyEnvironment();
+
+}  // namespace glossa::client
+
+#endif  // GLOSSA_CLIENT_CLIENT_FLAGS_H_

@@ -1,0 +1,174 @@
+#include "client/commands.h"
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_join.h"
+#include "client/channel.h"
+#include "client/client_flags.h"
+#include "glossa/v1/glossa.grpc.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace glossa::client {
+namespace {
+
+int Failed(const grpc::Status& status) {
+  std::fprintf(stderr, "glossa: %s: %s\n",
+               StatusCodeName(status.error_code()),
+               status.error_message().c_str());
+  return 1;
+}
+
+int Failed(const absl::Status& status) {
+  std::fprintf(stderr, "glossa: %s\n", std::string(status.message()).c_str());
+  return 2;
+}
+
+std::string ToJson(const google::protobuf::Message& message, bool pretty) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = pretty;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+// Prints one request's translations; returns the exit status.
+int TranslateBatch(v1::Glossa::Stub& stub,
+                   const std::vector<std::string>& texts) {
+  v1::TranslateRequest request;
+  request.set_model(absl::GetFlag(FLAGS_model));
+  for (const std::string& text : texts) request.add_segments(text);
+  *request.mutable_options() = TranslateOptionsFromFlags();
+  v1::TranslateResponse response;
+  std::unique_ptr<grpc::ClientContext> context = MakeContext();
+  const grpc::Status status = stub.Translate(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJson(response, false) << "\n";
+    return 0;
+  }
+  const bool detailed = absl::GetFlag(FLAGS_scores) ||
+                        request.options().num_hypotheses() > 1;
+  for (const v1::Translation& translation : response.translations()) {
+    if (!detailed) {
+      std::cout << (translation.hypotheses_size() > 0
+                        ? translation.hypotheses(0).text()
+                        : "")
+                << "\n";
+      continue;
+    }
+    for (int i = 0; i < translation.hypotheses_size(); ++i) {
+      const v1::Hypothesis& hypothesis = translation.hypotheses(i);
+      std::cout << i << "\t" << hypothesis.score() << "\t" << hypothesis.text()
+                << "\n";
+    }
+  }
+  std::cout.flush();
+  return 0;
+}
+
+}  // namespace
+
+int RunTranslate(const std::vector<std::string>& texts) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannelFromFlags();
+  if (!channel.ok()) return Failed(channel.status());
+  auto stub = v1::Glossa::NewStub(*channel);
+  if (!texts.empty()) return TranslateBatch(*stub, texts);
+  // stdin: --batch lines per call, results in input order.
+  const size_t batch = std::max(1, absl::GetFlag(FLAGS_batch));
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    lines.push_back(line);
+    if (lines.size() == batch) {
+      if (int rc = TranslateBatch(*stub, lines); rc != 0) return rc;
+      lines.clear();
+    }
+  }
+  if (!lines.empty()) return TranslateBatch(*stub, lines);
+  return 0;
+}
+
+int RunGenerate(const std::vector<std::string>& words) {
+  if (words.empty()) {
+    return Failed(absl::InvalidArgumentError("generate needs a text"));
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannelFromFlags();
+  if (!channel.ok()) return Failed(channel.status());
+  auto stub = v1::Glossa::NewStub(*channel);
+  const v1::GenerateRequest request =
+      GenerateRequestFromFlags(absl::StrJoin(words, " "));
+  std::unique_ptr<grpc::ClientContext> context = MakeContext();
+  std::unique_ptr<grpc::ClientReader<v1::GenerateResponse>> reader =
+      stub->Generate(context.get(), request);
+  const bool json = absl::GetFlag(FLAGS_json);
+  const bool verbose = absl::GetFlag(FLAGS_verbose);
+  v1::GenerateResponse response;
+  while (reader->Read(&response)) {
+    if (json) {
+      std::cout << ToJson(response, false) << "\n" << std::flush;
+      continue;
+    }
+    std::cout << response.text() << std::flush;
+    if (verbose && response.has_token()) {
+      std::fprintf(stderr, "[token %d id=%d logprob=%.4f]\n",
+                   response.token().index(), response.token().id(),
+                   response.token().logprob());
+    }
+    if (response.has_result()) {
+      const v1::GenerateResult& result = response.result();
+      std::cout << "\n" << std::flush;
+      std::fprintf(stderr, "[finish_reason=%s input_tokens=%lld "
+                           "output_tokens=%lld]\n",
+                   v1::FinishReason_Name(result.finish_reason()).c_str(),
+                   static_cast<long long>(result.usage().input_tokens()),
+                   static_cast<long long>(result.usage().output_tokens()));
+    }
+  }
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) return Failed(status);
+  return 0;
+}
+
+int RunInfo() {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannelFromFlags();
+  if (!channel.ok()) return Failed(channel.status());
+  auto stub = v1::Glossa::NewStub(*channel);
+  v1::GetModelInfoRequest request;
+  request.set_model(absl::GetFlag(FLAGS_model));
+  v1::ModelInfo info;
+  std::unique_ptr<grpc::ClientContext> context = MakeContext();
+  const grpc::Status status = stub->GetModelInfo(context.get(), request, &info);
+  if (!status.ok()) return Failed(status);
+  std::cout << ToJson(info, !absl::GetFlag(FLAGS_json)) << "\n";
+  return 0;
+}
+
+int RunHealth() {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannelFromFlags();
+  if (!channel.ok()) return Failed(channel.status());
+  auto stub = grpc::health::v1::Health::NewStub(*channel);
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(absl::GetFlag(FLAGS_service));
+  grpc::health::v1::HealthCheckResponse response;
+  std::unique_ptr<grpc::ClientContext> context = MakeContext();
+  const grpc::Status status = stub->Check(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  std::cout << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+                   response.status())
+            << "\n";
+  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING
+             ? 0
+             : 1;
+}
+
+}  // namespace glossa::client

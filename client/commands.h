@@ -1,0 +1,23 @@
+#ifndef GLOSSA_CLIENT_COMMANDS_H_
+#define GLOSSA_CLIENT_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+namespace glossa::client {
+
+// Each returns the process exit status: 0 on success, 1 when a call failed
+// (the status is printed to stderr), 2 on a usage error.
+
+// Translates `texts`, or stdin lines (--batch per call) when empty.
+int RunTranslate(const std::vector<std::string>& texts);
+// Streams a generation for the joined `words`, printing text as it comes.
+int RunGenerate(const std::vector<std::string>& words);
+// Prints GetModelInfo (JSON).
+int RunInfo();
+// grpc.health.v1.Health/Check of --service; 0 only when SERVING.
+int RunHealth();
+
+}  // namespace glossa::client
+
+#endif  // GLOSSA_CLIENT_COMMANDS_H_

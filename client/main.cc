@@ -1,0 +1,46 @@
+// glossa: command-line client and load generator for glossa-server.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "client/bench.h"
+#include "client/client_flags.h"
+#include "client/commands.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "Calls a glossa-server.\n\n"
+    "  glossa [flags] translate [TEXT...]  translate TEXTs, or stdin lines\n"
+    "  glossa [flags] generate TEXT...     stream a generation token by token\n"
+    "  glossa [flags] info                 describe the served model (JSON)\n"
+    "  glossa [flags] health               exit 0 only if SERVING\n"
+    "  glossa [flags] bench                load generator: throughput and\n"
+    "                                      latency percentiles\n\n"
+    "--server (env GLOSSA_SERVER) defaults to localhost:50051; errors exit\n"
+    "non-zero with the gRPC status on stderr. See --helpfull for all flags.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  glossa::client::ApplyEnvironment();
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() < 2) {
+    std::fprintf(stderr, "%s\n", kUsage);
+    return 2;
+  }
+  const std::string command = args[1];
+  const std::vector<std::string> rest(args.begin() + 2, args.end());
+  if (command == "translate") return glossa::client::RunTranslate(rest);
+  if (command == "generate") return glossa::client::RunGenerate(rest);
+  if (command == "info" && rest.empty()) return glossa::client::RunInfo();
+  if (command == "health" && rest.empty()) return glossa::client::RunHealth();
+  if (command == "bench" && rest.empty()) return glossa::client::RunBench();
+  std::fprintf(stderr, "glossa: unknown command or arguments: %s\n\n%s\n",
+               command.c_str(), kUsage);
+  return 2;
+}
