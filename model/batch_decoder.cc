@@ -97,22 +97,33 @@ absl::StatusOr<std::vector<SequenceEvent>> BatchDecoder::Step() {
                       &beam.cache, &sequence->source});
     }
   }
-  std::vector<float> logits(rows.size() * static_cast<size_t>(vocab));
-  RETURN_IF_ERROR(model_->DecodeStep(rows, logits.data()));
+  const size_t logits_size = rows.size() * static_cast<size_t>(vocab);
+  if (logits_.size() < logits_size) logits_.resize(logits_size);
+  RETURN_IF_ERROR(model_->DecodeStep(rows, logits_.data()));
 
-  std::vector<SequenceEvent> events;
+  // Sequences are independent from here on: score them in parallel.
+  const int count = static_cast<int>(sequences_.size());
+  std::vector<size_t> first_row(count);
   size_t row = 0;
-  for (auto& sequence_ptr : sequences_) {
-    Sequence& sequence = *sequence_ptr;
-    SequenceEvent event;
+  for (int i = 0; i < count; ++i) {
+    first_row[i] = row;
+    row += sequences_[i]->beams.size();
+  }
+  std::vector<SequenceEvent> step_events(count);
+#pragma omp parallel for schedule(dynamic) if (rows.size() >= 8)
+  for (int i = 0; i < count; ++i) {
+    Sequence& sequence = *sequences_[i];
+    SequenceEvent& event = step_events[i];
     event.sequence_id = sequence.id;
-    float* first_row = &logits[row * vocab];
-    row += sequence.beams.size();
-    if (!sequence.is_beam()) {
-      StepSingle(config, first_row, sequence, event);
+    float* logits = &logits_[first_row[i] * vocab];
+    if (sequence.is_beam()) {
+      StepBeam(config, logits, sequence, event);
     } else {
-      StepBeam(config, first_row, sequence, event);
+      StepSingle(config, logits, sequence, event);
     }
+  }
+  std::vector<SequenceEvent> events;
+  for (SequenceEvent& event : step_events) {
     if (event.has_token || event.finished) events.push_back(std::move(event));
   }
   sequences_.erase(

@@ -82,6 +82,7 @@ class BatchDecoder {
   std::shared_ptr<const Model> model_;
   uint64_t next_id_ = 1;
   std::vector<std::unique_ptr<Sequence>> sequences_;
+  std::vector<float> logits_;  // [rows, vocab], reused across steps
 };
 
 }  // namespace glossa::model

@@ -149,7 +149,8 @@ void MultiHeadAttention(const float* q, int q_stride, const float* k,
                         int n_k, int num_heads, int head_dim, float scale,
                         bool causal, int causal_offset, float* out,
                         int out_stride) {
-  std::vector<float> scores(n_k);
+  thread_local std::vector<float> scores;
+  if (static_cast<int>(scores.size()) < n_k) scores.resize(n_k);
   for (int i = 0; i < n_q; ++i) {
     const int limit = causal ? std::min(n_k, i + causal_offset + 1) : n_k;
     for (int h = 0; h < num_heads; ++h) {

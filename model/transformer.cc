@@ -12,24 +12,37 @@
 namespace glossa::model {
 namespace {
 
+// Per-thread scratch reused across calls: a decoder step at batch 64 would
+// otherwise allocate and zero ~10 MB every step. Every buffer is fully
+// written before it is read, so growing without clearing is safe.
+struct Scratch {
+  std::vector<float> x, normed, output, projected, context, hidden;
+};
+
+float* Grow(std::vector<float>& buffer, size_t n) {
+  if (buffer.size() < n) buffer.resize(n);
+  return buffer.data();
+}
+
 // Applies a sublayer with its residual connection and LayerNorm in the order
 // the model uses: post-norm x = LN(x + f(x)); pre-norm x = x + f(LN(x)).
-// `sublayer` reads its input from `input` and writes [rows, d] to `output`.
+// `sublayer(in, out)` reads [rows, d] from `in` and writes [rows, d] to out.
 template <typename Sublayer>
 absl::Status Residual(bool pre_norm, const LayerNormWeights& norm, int rows,
-                      int d, std::vector<float>& x, std::vector<float>& normed,
-                      std::vector<float>& output, Sublayer sublayer) {
+                      int d, Scratch& scratch, const Sublayer& sublayer) {
   const size_t n = static_cast<size_t>(rows) * d;
+  float* x = scratch.x.data();
+  float* output = Grow(scratch.output, n);
   if (pre_norm) {
-    normed.resize(n);
-    LayerNorm(x.data(), rows, d, norm.gamma.data(), norm.beta.data(),
-              kLayerNormEps, normed.data());
-    RETURN_IF_ERROR(sublayer(normed.data(), output.data()));
+    float* normed = Grow(scratch.normed, n);
+    LayerNorm(x, rows, d, norm.gamma.data(), norm.beta.data(), kLayerNormEps,
+              normed);
+    RETURN_IF_ERROR(sublayer(normed, output));
     for (size_t i = 0; i < n; ++i) x[i] += output[i];
   } else {
-    RETURN_IF_ERROR(sublayer(x.data(), output.data()));
-    AddAndLayerNorm(x.data(), output.data(), rows, d, norm.gamma.data(),
-                    norm.beta.data(), kLayerNormEps);
+    RETURN_IF_ERROR(sublayer(x, output));
+    AddAndLayerNorm(x, output, rows, d, norm.gamma.data(), norm.beta.data(),
+                    kLayerNormEps);
   }
   return absl::OkStatus();
 }
@@ -43,6 +56,8 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
   const Weights& w = *weights_;
   const int d = c.d_model;
   const int heads = c.encoder_attention_heads;
+  const int head_dim = d / heads;
+  const int num_sources = static_cast<int>(sources.size());
   std::vector<int> offsets;
   int total = 0;
   for (const std::vector<int>* source : sources) {
@@ -62,10 +77,11 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
     total += static_cast<int>(source->size());
   }
 
-  std::vector<float> x(static_cast<size_t>(total) * d);
-  for (size_t s = 0; s < sources.size(); ++s) {
+  thread_local Scratch scratch;
+  float* x = Grow(scratch.x, static_cast<size_t>(total) * d);
+  for (int s = 0; s < num_sources; ++s) {
     const std::vector<int>& ids = *sources[s];
-    float* rows = &x[static_cast<size_t>(offsets[s]) * d];
+    float* rows = x + static_cast<size_t>(offsets[s]) * d;
     EmbeddingLookup(w.encoder_embeddings.data(), d, ids.data(),
                     static_cast<int>(ids.size()), w.embedding_scale, rows);
     for (size_t t = 0; t < ids.size(); ++t) {
@@ -74,53 +90,50 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
     }
   }
 
-  std::vector<float> normed, output(static_cast<size_t>(total) * d);
-  std::vector<float> qkv(static_cast<size_t>(total) * 3 * d);
-  std::vector<float> context(static_cast<size_t>(total) * d);
-  std::vector<float> hidden(static_cast<size_t>(total) * c.encoder_ffn_dim);
-  const int head_dim = d / heads;
+  float* qkv = Grow(scratch.projected, static_cast<size_t>(total) * 3 * d);
+  float* context = Grow(scratch.context, static_cast<size_t>(total) * d);
+  float* hidden =
+      Grow(scratch.hidden, static_cast<size_t>(total) * c.encoder_ffn_dim);
   for (const EncoderLayerWeights& layer : w.encoder_layers) {
-    RETURN_IF_ERROR(Residual(
-        c.normalize_before, layer.attention_norm, total, d, x, normed, output,
-        [&](const float* in, float* out) -> absl::Status {
-          RETURN_IF_ERROR(backend_->Linear(*layer.qkv, in, total, qkv.data()));
-          for (size_t s = 0; s < sources.size(); ++s) {
-            const int len = static_cast<int>(sources[s]->size());
-            const float* base = &qkv[static_cast<size_t>(offsets[s]) * 3 * d];
-            MultiHeadAttention(base, 3 * d, base + d, 3 * d, base + 2 * d,
-                               3 * d, len, len, heads, head_dim, 1.0f,
-                               /*causal=*/false, 0,
-                               &context[static_cast<size_t>(offsets[s]) * d],
-                               d);
-          }
-          return backend_->Linear(*layer.attention_out, context.data(), total,
-                                  out);
-        }));
-    RETURN_IF_ERROR(Residual(
-        c.normalize_before, layer.ffn_norm, total, d, x, normed, output,
-        [&](const float* in, float* out) -> absl::Status {
-          RETURN_IF_ERROR(
-              backend_->Linear(*layer.fc1, in, total, hidden.data()));
-          return backend_->Linear(*layer.fc2, hidden.data(), total, out);
-        }));
+    const auto self_attention = [&](const float* in,
+                                    float* out) -> absl::Status {
+      RETURN_IF_ERROR(backend_->Linear(*layer.qkv, in, total, qkv));
+#pragma omp parallel for schedule(dynamic) if (num_sources > 1)
+      for (int s = 0; s < num_sources; ++s) {
+        const int len = static_cast<int>(sources[s]->size());
+        const float* base = qkv + static_cast<size_t>(offsets[s]) * 3 * d;
+        MultiHeadAttention(base, 3 * d, base + d, 3 * d, base + 2 * d, 3 * d,
+                           len, len, heads, head_dim, 1.0f, /*causal=*/false, 0,
+                           context + static_cast<size_t>(offsets[s]) * d, d);
+      }
+      return backend_->Linear(*layer.attention_out, context, total, out);
+    };
+    const auto feed_forward = [&](const float* in, float* out) -> absl::Status {
+      RETURN_IF_ERROR(backend_->Linear(*layer.fc1, in, total, hidden));
+      return backend_->Linear(*layer.fc2, hidden, total, out);
+    };
+    RETURN_IF_ERROR(Residual(c.normalize_before, layer.attention_norm, total, d,
+                             scratch, self_attention));
+    RETURN_IF_ERROR(Residual(c.normalize_before, layer.ffn_norm, total, d,
+                             scratch, feed_forward));
   }
   if (c.normalize_before) {
-    LayerNorm(x.data(), total, d, w.encoder_final_norm.gamma.data(),
-              w.encoder_final_norm.beta.data(), kLayerNormEps, x.data());
+    LayerNorm(x, total, d, w.encoder_final_norm.gamma.data(),
+              w.encoder_final_norm.beta.data(), kLayerNormEps, x);
   }
 
   const int kv_width = 2 * d * c.decoder_layers;
   std::vector<float> cross(static_cast<size_t>(total) * kv_width);
-  RETURN_IF_ERROR(backend_->Linear(*w.cross_kv, x.data(), total, cross.data()));
-  std::vector<EncodedSource> encoded(sources.size());
-  for (size_t s = 0; s < sources.size(); ++s) {
+  RETURN_IF_ERROR(backend_->Linear(*w.cross_kv, x, total, cross.data()));
+  std::vector<EncodedSource> encoded(num_sources);
+  for (int s = 0; s < num_sources; ++s) {
     const int len = static_cast<int>(sources[s]->size());
     encoded[s].length = len;
     const float* begin = &cross[static_cast<size_t>(offsets[s]) * kv_width];
     encoded[s].cross_kv.assign(begin,
                                begin + static_cast<size_t>(len) * kv_width);
     if (keep_hidden) {
-      const float* h = &x[static_cast<size_t>(offsets[s]) * d];
+      const float* h = x + static_cast<size_t>(offsets[s]) * d;
       encoded[s].hidden.assign(h, h + static_cast<size_t>(len) * d);
     }
   }
@@ -137,9 +150,11 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
   const int num_rows = static_cast<int>(rows.size());
   const int layers = c.decoder_layers;
   const size_t step_block = static_cast<size_t>(layers) * 2 * d;
+  const int kv_width = 2 * d * layers;
   if (num_rows == 0) return absl::OkStatus();
 
-  std::vector<float> x(static_cast<size_t>(num_rows) * d);
+  thread_local Scratch scratch;
+  float* x = Grow(scratch.x, static_cast<size_t>(num_rows) * d);
   const std::vector<float>& table = w.DecoderEmbeddings();
   for (int r = 0; r < num_rows; ++r) {
     const DecoderRow& row = rows[r];
@@ -154,70 +169,72 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
           "decoder position ", row.cache->length,
           " exceeds max_position_embeddings ", c.max_position_embeddings));
     }
-    EmbeddingLookup(table.data(), d, &row.token, 1, w.embedding_scale,
-                    &x[static_cast<size_t>(r) * d]);
+    float* xr = x + static_cast<size_t>(r) * d;
+    EmbeddingLookup(table.data(), d, &row.token, 1, w.embedding_scale, xr);
     const float* pos = &w.positions[static_cast<size_t>(row.cache->length) * d];
-    for (int j = 0; j < d; ++j) x[static_cast<size_t>(r) * d + j] += pos[j];
+    for (int j = 0; j < d; ++j) xr[j] += pos[j];
     row.cache->kv.resize((row.cache->length + 1) * step_block);
   }
 
-  std::vector<float> normed, output(static_cast<size_t>(num_rows) * d);
-  std::vector<float> projected(static_cast<size_t>(num_rows) * 3 * d);
-  std::vector<float> context(static_cast<size_t>(num_rows) * d);
-  std::vector<float> hidden(static_cast<size_t>(num_rows) * c.decoder_ffn_dim);
+  float* projected =
+      Grow(scratch.projected, static_cast<size_t>(num_rows) * 3 * d);
+  float* context = Grow(scratch.context, static_cast<size_t>(num_rows) * d);
+  float* hidden =
+      Grow(scratch.hidden, static_cast<size_t>(num_rows) * c.decoder_ffn_dim);
   for (int l = 0; l < layers; ++l) {
     const DecoderLayerWeights& layer = w.decoder_layers[l];
-    RETURN_IF_ERROR(Residual(
-        c.normalize_before, layer.self_norm, num_rows, d, x, normed, output,
-        [&](const float* in, float* out) -> absl::Status {
-          RETURN_IF_ERROR(backend_->Linear(*layer.self_qkv, in, num_rows,
-                                           projected.data()));
-          for (int r = 0; r < num_rows; ++r) {
-            DecoderCache& cache = *rows[r].cache;
-            const float* q = &projected[static_cast<size_t>(r) * 3 * d];
-            float* slot = &cache.kv[cache.length * step_block + l * 2 * d];
-            std::memcpy(slot, q + d, sizeof(float) * 2 * d);
-            const float* keys = &cache.kv[l * 2 * d];
-            MultiHeadAttention(q, 3 * d, keys, step_block, keys + d, step_block,
-                               1, cache.length + 1, heads, head_dim, 1.0f,
-                               /*causal=*/false, 0,
-                               &context[static_cast<size_t>(r) * d], d);
-          }
-          return backend_->Linear(*layer.self_out, context.data(), num_rows,
-                                  out);
-        }));
-    RETURN_IF_ERROR(Residual(
-        c.normalize_before, layer.cross_norm, num_rows, d, x, normed, output,
-        [&](const float* in, float* out) -> absl::Status {
-          RETURN_IF_ERROR(
-              backend_->Linear(*layer.cross_q, in, num_rows, projected.data()));
-          const int kv_width = 2 * d * layers;
-          for (int r = 0; r < num_rows; ++r) {
-            const EncodedSource& source = *rows[r].source;
-            const float* keys =
-                &source.cross_kv[static_cast<size_t>(l) * 2 * d];
-            MultiHeadAttention(&projected[static_cast<size_t>(r) * d], d, keys,
-                               kv_width, keys + d, kv_width, 1, source.length,
-                               heads, head_dim, 1.0f, /*causal=*/false, 0,
-                               &context[static_cast<size_t>(r) * d], d);
-          }
-          return backend_->Linear(*layer.cross_out, context.data(), num_rows,
-                                  out);
-        }));
-    RETURN_IF_ERROR(Residual(
-        c.normalize_before, layer.ffn_norm, num_rows, d, x, normed, output,
-        [&](const float* in, float* out) -> absl::Status {
-          RETURN_IF_ERROR(
-              backend_->Linear(*layer.fc1, in, num_rows, hidden.data()));
-          return backend_->Linear(*layer.fc2, hidden.data(), num_rows, out);
-        }));
+    // Each row appends its K/V for this step to its own cache, then attends
+    // over everything it has cached (the causal mask is implicit).
+    const auto self_attention = [&](const float* in,
+                                    float* out) -> absl::Status {
+      RETURN_IF_ERROR(
+          backend_->Linear(*layer.self_qkv, in, num_rows, projected));
+#pragma omp parallel for schedule(static) if (num_rows >= 8)
+      for (int r = 0; r < num_rows; ++r) {
+        DecoderCache& cache = *rows[r].cache;
+        const float* q = projected + static_cast<size_t>(r) * 3 * d;
+        float* slot = &cache.kv[cache.length * step_block + l * 2 * d];
+        std::memcpy(slot, q + d, sizeof(float) * 2 * d);
+        const float* keys = &cache.kv[l * 2 * d];
+        MultiHeadAttention(q, 3 * d, keys, step_block, keys + d, step_block, 1,
+                           cache.length + 1, heads, head_dim, 1.0f,
+                           /*causal=*/false, 0,
+                           context + static_cast<size_t>(r) * d, d);
+      }
+      return backend_->Linear(*layer.self_out, context, num_rows, out);
+    };
+    const auto cross_attention = [&](const float* in,
+                                     float* out) -> absl::Status {
+      RETURN_IF_ERROR(
+          backend_->Linear(*layer.cross_q, in, num_rows, projected));
+#pragma omp parallel for schedule(static) if (num_rows >= 8)
+      for (int r = 0; r < num_rows; ++r) {
+        const EncodedSource& source = *rows[r].source;
+        const float* keys = &source.cross_kv[static_cast<size_t>(l) * 2 * d];
+        MultiHeadAttention(projected + static_cast<size_t>(r) * d, d, keys,
+                           kv_width, keys + d, kv_width, 1, source.length,
+                           heads, head_dim, 1.0f, /*causal=*/false, 0,
+                           context + static_cast<size_t>(r) * d, d);
+      }
+      return backend_->Linear(*layer.cross_out, context, num_rows, out);
+    };
+    const auto feed_forward = [&](const float* in, float* out) -> absl::Status {
+      RETURN_IF_ERROR(backend_->Linear(*layer.fc1, in, num_rows, hidden));
+      return backend_->Linear(*layer.fc2, hidden, num_rows, out);
+    };
+    RETURN_IF_ERROR(Residual(c.normalize_before, layer.self_norm, num_rows, d,
+                             scratch, self_attention));
+    RETURN_IF_ERROR(Residual(c.normalize_before, layer.cross_norm, num_rows, d,
+                             scratch, cross_attention));
+    RETURN_IF_ERROR(Residual(c.normalize_before, layer.ffn_norm, num_rows, d,
+                             scratch, feed_forward));
   }
   if (c.normalize_before) {
-    LayerNorm(x.data(), num_rows, d, w.decoder_final_norm.gamma.data(),
-              w.decoder_final_norm.beta.data(), kLayerNormEps, x.data());
+    LayerNorm(x, num_rows, d, w.decoder_final_norm.gamma.data(),
+              w.decoder_final_norm.beta.data(), kLayerNormEps, x);
   }
   for (const DecoderRow& row : rows) ++row.cache->length;
-  return backend_->Linear(*w.lm_head, x.data(), num_rows, logits);
+  return backend_->Linear(*w.lm_head, x, num_rows, logits);
 }
 
 }  // namespace glossa::model
