@@ -287,7 +287,10 @@ class _BeamHyps:
         if early_stopping:
             return True
         highest_attainable = best_sum_logprobs / (cur_len ** self.length_penalty)
-        margins.append(abs(self.worst_score - highest_attainable))
+        if self.worst_score != highest_attainable:
+            # Exact equality is structural, not a near-tie: the best candidate
+            # is an EOS that was just admitted as the worst finished entry.
+            margins.append(abs(self.worst_score - highest_attainable))
         return self.worst_score >= highest_attainable
 
 
