@@ -67,6 +67,12 @@ absl::StatusOr<std::vector<uint64_t>> BatchDecoder::Add(
     // Beam search starts from one beam: the other num_beams-1 initial beams
     // of Hugging Face's formulation score -1e9 and are never chosen.
     sequence->beams.resize(1);
+    // Room for the whole output up front (bounded): growing the cache by
+    // doubling would reallocate and zero pages in the middle of decoding.
+    const size_t step_floats =
+        static_cast<size_t>(config.decoder_layers) * 2 * config.d_model;
+    sequence->beams[0].cache.kv.reserve(std::min(sequence->max_output, 256) *
+                                        step_floats);
     if (sequence->is_beam()) {
       sequence->finished = std::make_unique<BeamHypotheses>(
           sequence->options.beam_size, sequence->options.length_penalty);
@@ -239,9 +245,15 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
   }
 
   // Reorder: each new beam continues its parent's cache. A parent's last
-  // child takes the cache over; earlier children copy it.
+  // child takes the cache over; earlier children copy it into the storage
+  // of a beam that has no children (there is exactly one such beam per
+  // copy), so that steady-state steps allocate nothing.
   std::vector<int> children(sequence.beams.size(), 0);
   for (const BeamCandidate& candidate : next) ++children[candidate.parent];
+  std::vector<Sequence::Beam*> recycled;
+  for (size_t b = 0; b < sequence.beams.size(); ++b) {
+    if (children[b] == 0) recycled.push_back(&sequence.beams[b]);
+  }
   std::vector<Sequence::Beam> beams(next.size());
   for (size_t i = 0; i < next.size(); ++i) {
     const BeamCandidate& candidate = next[i];
@@ -249,7 +261,15 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
     if (--children[candidate.parent] == 0) {
       beams[i] = std::move(parent);
     } else {
-      beams[i] = parent;
+      if (!recycled.empty()) {
+        beams[i] = std::move(*recycled.back());
+        recycled.pop_back();
+      } else {
+        beams[i].cache.kv.reserve(parent.cache.kv.capacity());
+      }
+      beams[i].tokens.assign(parent.tokens.begin(), parent.tokens.end());
+      beams[i].cache.kv.assign(parent.cache.kv.begin(), parent.cache.kv.end());
+      beams[i].cache.length = parent.cache.length;
     }
     beams[i].tokens.push_back(candidate.token);
     beams[i].sum_logprobs = candidate.score;
