@@ -149,8 +149,8 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   // distribution; the rules below only restrict the choice.
   const float log_z = LogSumExp(logits, vocab);
   const bool at_limit = sequence.generated + 1 >= sequence.max_output;
-  // At the limit EOS is forced; it only counts as the model's own choice if
-  // the model ranked it first anyway.
+  // At the limit EOS is usually forced; it only counts as the model's own
+  // choice if the model ranked it first anyway.
   const bool model_chose_eos =
       at_limit && Argmax(logits, vocab) == config.eos_token_id;
   const float eos_logit = logits[config.eos_token_id];
@@ -176,6 +176,12 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
     event.has_token = true;
     event.token_id = token;
     event.logprob = logprob;
+    if (!at_limit) return;
+    // Out of room without a forced EOS (forced_eos_token_id: null).
+    event.finished = true;
+    event.finish_reason = FinishReason::kLength;
+    event.hypotheses.push_back({beam.tokens, beam.sum_logprobs});
+    sequence.beams.clear();
     return;
   }
   beam.sum_logprobs += eos_logit - log_z;
@@ -228,12 +234,12 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
   const bool at_limit = sequence.generated >= sequence.max_output;
   if (!done && at_limit) {
     // Out of room: the open beams join the finished ones, as Hugging Face's
-    // finalize() does.
+    // finalize() does, normalised by their generated length.
     for (const BeamCandidate& candidate : next) {
       std::vector<int> tokens = sequence.beams[candidate.parent].tokens;
       tokens.push_back(candidate.token);
       sequence.finished->Add(std::move(tokens), candidate.score,
-                             1 + sequence.generated);
+                             sequence.generated);
     }
   }
   if (done || at_limit) {

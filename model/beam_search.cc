@@ -7,48 +7,47 @@
 
 namespace glossa::model {
 
-void BeamHypotheses::Add(std::vector<int> tokens, float sum_logprobs,
+void BeamHypotheses::Add(std::vector<int> tokens, double sum_logprobs,
                          int length) {
-  const float score =
-      sum_logprobs / std::pow(static_cast<float>(length), length_penalty_);
-  if (size() < num_beams_ || score > worst_score_) {
-    hypotheses_.push_back({std::move(tokens), score});
-    if (size() > num_beams_) {
-      auto worst =
-          std::min_element(hypotheses_.begin(), hypotheses_.end(),
-                           [](const Hypothesis& a, const Hypothesis& b) {
-                             return a.score < b.score;
-                           });
-      hypotheses_.erase(worst);
-      worst_score_ =
-          std::min_element(hypotheses_.begin(), hypotheses_.end(),
-                           [](const Hypothesis& a, const Hypothesis& b) {
-                             return a.score < b.score;
-                           })
-              ->score;
-    } else {
-      worst_score_ = std::min(score, worst_score_);
-    }
+  const double score =
+      sum_logprobs / std::pow(static_cast<double>(length), length_penalty_);
+  if (size() >= num_beams_ && score <= worst_score_) return;
+  hypotheses_.emplace_back(score, std::move(tokens));
+  const auto by_score = [](const auto& a, const auto& b) {
+    return a.first < b.first;
+  };
+  if (size() > num_beams_) {
+    // The earliest inserted among equal scores goes, as sorted() would pick.
+    hypotheses_.erase(
+        std::min_element(hypotheses_.begin(), hypotheses_.end(), by_score));
+    worst_score_ =
+        std::min_element(hypotheses_.begin(), hypotheses_.end(), by_score)
+            ->first;
+  } else {
+    worst_score_ = std::min(score, worst_score_);
   }
 }
 
-bool BeamHypotheses::IsDone(float best_running_sum_logprobs,
+bool BeamHypotheses::IsDone(double best_running_sum_logprobs,
                             int current_length) const {
   if (size() < num_beams_) return false;
-  const float best_attainable =
+  const double best_attainable =
       best_running_sum_logprobs /
-      std::pow(static_cast<float>(current_length), length_penalty_);
+      std::pow(static_cast<double>(current_length), length_penalty_);
   return worst_score_ >= best_attainable;
 }
 
 std::vector<Hypothesis> BeamHypotheses::Best(int count) const {
-  std::vector<Hypothesis> sorted = hypotheses_;
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const Hypothesis& a, const Hypothesis& b) {
-                     return a.score > b.score;
-                   });
-  if (static_cast<int>(sorted.size()) > count) sorted.resize(count);
-  return sorted;
+  std::vector<std::pair<double, std::vector<int>>> sorted = hypotheses_;
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<Hypothesis> best;
+  for (int i = 0; i < count && i < static_cast<int>(sorted.size()); ++i) {
+    best.push_back(
+        {std::move(sorted[i].second), static_cast<float>(sorted[i].first)});
+  }
+  return best;
 }
 
 std::vector<BeamCandidate> SelectBeamCandidates(

@@ -11,18 +11,17 @@
 namespace glossa::model {
 
 // The finished hypotheses of one source: at most num_beams, scored
-// sum_logprobs / length^length_penalty where length counts the decoder start
-// token plus the generated tokens before EOS (= generated tokens including
-// EOS).
+// sum_logprobs / length^length_penalty (tools/reference/DECODING.md says
+// which length each caller passes).
 class BeamHypotheses {
  public:
   BeamHypotheses(int num_beams, float length_penalty)
       : num_beams_(num_beams), length_penalty_(length_penalty) {}
 
-  void Add(std::vector<int> tokens, float sum_logprobs, int length);
+  void Add(std::vector<int> tokens, double sum_logprobs, int length);
   // The early_stopping=False rule: done when full and the best running
   // candidate, normalised at the current length, cannot beat the worst kept.
-  bool IsDone(float best_running_sum_logprobs, int current_length) const;
+  bool IsDone(double best_running_sum_logprobs, int current_length) const;
   // Best first.
   std::vector<Hypothesis> Best(int count) const;
   int size() const { return static_cast<int>(hypotheses_.size()); }
@@ -30,8 +29,9 @@ class BeamHypotheses {
  private:
   int num_beams_;
   float length_penalty_;
-  std::vector<Hypothesis> hypotheses_;
-  float worst_score_ = 1e9f;
+  // Normalised scores in double, as Hugging Face computes them in Python.
+  std::vector<std::pair<double, std::vector<int>>> hypotheses_;
+  double worst_score_ = 1e9;
 };
 
 // A candidate continuation: beam `parent` extended by `token`, with the new

@@ -96,6 +96,15 @@ absl::StatusOr<ModelConfig> ParseModelConfig(absl::string_view json_text) {
   config.decoder_start_token_id = config.pad_token_id;
   RETURN_IF_ERROR(ReadInt(root, "decoder_start_token_id", 0,
                           &config.decoder_start_token_id));
+  config.forced_eos_token_id = config.eos_token_id;
+  if (auto it = root.find("forced_eos_token_id"); it != root.end()) {
+    if (it->is_null()) {
+      config.forced_eos_token_id = -1;
+    } else {
+      RETURN_IF_ERROR(
+          ReadInt(root, "forced_eos_token_id", 0, &config.forced_eos_token_id));
+    }
+  }
   RETURN_IF_ERROR(ReadBool(root, "scale_embedding", &config.scale_embedding));
   RETURN_IF_ERROR(ReadBool(root, "normalize_before", &config.normalize_before));
   RETURN_IF_ERROR(ReadBool(root, "share_encoder_decoder_embeddings",
@@ -143,7 +152,7 @@ absl::StatusOr<ModelConfig> ParseModelConfig(absl::string_view json_text) {
         "d_model must be even for sinusoidal positions, got ", config.d_model));
   }
   for (int id : {config.pad_token_id, config.eos_token_id,
-                 config.decoder_start_token_id}) {
+                 config.decoder_start_token_id, config.forced_eos_token_id}) {
     if (id >= config.vocab_size) {
       return absl::InvalidArgumentError(
           absl::StrCat("special token id ", id,

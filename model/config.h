@@ -29,6 +29,9 @@ struct ModelConfig {
   int pad_token_id = 0;
   int eos_token_id = 0;
   int decoder_start_token_id = 0;
+  // EOS is forced as the last allowed token (Hugging Face's
+  // forced_eos_token_id; MarianConfig defaults it to 0). -1: not forced.
+  int forced_eos_token_id = 0;
   // Token ids never generated (flattened from bad_words_ids [[id], ...];
   // only single-token entries are meaningful for Marian).
   std::vector<int> bad_words_ids;

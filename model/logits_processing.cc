@@ -16,13 +16,15 @@ constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 void ApplyGenerationRules(const ModelConfig& config, int generated,
                           int min_output, int max_output, float* scores) {
   const int vocab = config.vocab_size;
-  if (generated + 1 >= max_output) {
+  if (config.forced_eos_token_id >= 0 && generated + 1 >= max_output) {
     std::fill(scores, scores + vocab, kMinusInf);
-    scores[config.eos_token_id] = 0.0f;
+    scores[config.forced_eos_token_id] = 0.0f;
     return;
   }
   scores[config.pad_token_id] = kMinusInf;
-  for (int id : config.bad_words_ids) scores[id] = kMinusInf;
+  for (int id : config.bad_words_ids) {
+    if (id != config.eos_token_id) scores[id] = kMinusInf;
+  }
   if (generated + 1 < min_output) scores[config.eos_token_id] = kMinusInf;
 }
 

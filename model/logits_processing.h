@@ -13,8 +13,9 @@
 namespace glossa::model {
 
 // Bans pad and bad_words_ids, bans EOS while fewer than min_output tokens
-// would be emitted, and at the last allowed step forces EOS (every other
-// token -inf, EOS set to 0, as ForcedEOSTokenLogitsProcessor does).
+// would be emitted, and at the last allowed step forces EOS when the config
+// asks for it (every other token -inf, EOS set to 0, as
+// ForcedEOSTokenLogitsProcessor does).
 // `generated` counts tokens already generated for this row.
 void ApplyGenerationRules(const ModelConfig& config, int generated,
                           int min_output, int max_output, float* scores);

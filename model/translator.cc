@@ -76,8 +76,12 @@ absl::StatusOr<std::vector<TranslationResult>> Translator::Translate(
                                        hypothesis.score});
         }
         if (!result.hypotheses.empty()) {
+          // EOS counts unless the length limit cut the output without one.
+          const bool has_eos = event.finish_reason == FinishReason::kEos ||
+                               config.forced_eos_token_id >= 0;
           result.output_tokens =
-              static_cast<int>(result.hypotheses.front().token_ids.size()) + 1;
+              static_cast<int>(result.hypotheses.front().token_ids.size()) +
+              (has_eos ? 1 : 0);
         }
       }
     }

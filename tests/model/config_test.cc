@@ -32,6 +32,16 @@ TEST(ConfigTest, ParsesMarianFields) {
   EXPECT_EQ(config->max_length, 50);
 }
 
+TEST(ConfigTest, ForcedEosDefaultsToEosAndNullDisablesIt) {
+  auto defaulted = ParseModelConfig(R"({"vocab_size": 10, "eos_token_id": 2})");
+  ASSERT_TRUE(defaulted.ok());
+  EXPECT_EQ(defaulted->forced_eos_token_id, 2);
+  auto disabled =
+      ParseModelConfig(R"({"vocab_size": 10, "forced_eos_token_id": null})");
+  ASSERT_TRUE(disabled.ok());
+  EXPECT_EQ(disabled->forced_eos_token_id, -1);
+}
+
 TEST(ConfigTest, RejectsBadValuesByName) {
   EXPECT_THAT(ParseModelConfig(R"({"vocab_size": 10, "d_model": "x"})")
                   .status()
