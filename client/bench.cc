@@ -167,8 +167,7 @@ int RunBench() {
     while (absl::Now() < end) {
       const int64_t n = issued.fetch_add(1);
       if (max_requests > 0 && n >= max_requests) break;
-      const bool generate =
-          rpc == "generate" || (rpc == "mixed" && n % 2 == 1);
+      const bool generate = rpc == "generate" || (rpc == "mixed" && n % 2 == 1);
       CallRecord record;
       if (generate) {
         record = CallGenerate(

@@ -16,8 +16,9 @@ Percentiles Summarize(std::vector<double> values) {
   if (values.empty()) return out;
   std::sort(values.begin(), values.end());
   const auto rank = [&](double q) {
-    const size_t index = static_cast<size_t>(
-        std::ceil(q * static_cast<double>(values.size()))) - 1;
+    const size_t index =
+        static_cast<size_t>(std::ceil(q * static_cast<double>(values.size()))) -
+        1;
     return values[std::min(index, values.size() - 1)];
   };
   out.p50 = rank(0.50);
@@ -47,7 +48,8 @@ BenchSummary Summarize(const std::vector<CallRecord>& records,
     ++summary.ok;
     latency.push_back(record.latency_ms);
     if (record.ttft_ms >= 0) ttft.push_back(record.ttft_ms);
-    if (record.inter_token_ms >= 0) inter_token.push_back(record.inter_token_ms);
+    if (record.inter_token_ms >= 0)
+      inter_token.push_back(record.inter_token_ms);
     input_tokens += record.input_tokens;
     output_tokens += record.output_tokens;
   }
@@ -68,8 +70,8 @@ namespace {
 
 std::string TextLine(const char* name, const Percentiles& p) {
   return absl::StrFormat(
-      "  %-16s p50 %8.1f  p90 %8.1f  p99 %8.1f  max %8.1f  mean %8.1f\n",
-      name, p.p50, p.p90, p.p99, p.max, p.mean);
+      "  %-16s p50 %8.1f  p90 %8.1f  p99 %8.1f  max %8.1f  mean %8.1f\n", name,
+      p.p50, p.p90, p.p99, p.max, p.mean);
 }
 
 std::string JsonPercentiles(const Percentiles& p) {
@@ -92,7 +94,8 @@ std::string FormatText(const BenchSummary& s) {
       s.output_tokens_per_second, s.input_tokens_per_second);
   out += TextLine("request", s.latency_ms);
   if (s.ttft_ms.count > 0) out += TextLine("first token", s.ttft_ms);
-  if (s.inter_token_ms.count > 0) out += TextLine("inter-token", s.inter_token_ms);
+  if (s.inter_token_ms.count > 0)
+    out += TextLine("inter-token", s.inter_token_ms);
   for (const auto& [code, count] : s.errors_by_code) {
     absl::StrAppend(&out, "  error ", code, ": ", count, "\n");
   }

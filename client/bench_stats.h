@@ -11,10 +11,10 @@ namespace glossa::client {
 // One finished call of a benchmark.
 struct CallRecord {
   bool ok = false;
-  std::string code;             // gRPC status code name
-  double latency_ms = 0;        // call start to final status
-  double ttft_ms = -1;          // call start to first token (Generate)
-  double inter_token_ms = -1;   // mean gap between tokens (Generate)
+  std::string code;            // gRPC status code name
+  double latency_ms = 0;       // call start to final status
+  double ttft_ms = -1;         // call start to first token (Generate)
+  double inter_token_ms = -1;  // mean gap between tokens (Generate)
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
 };
@@ -43,8 +43,7 @@ struct BenchSummary {
 };
 
 BenchSummary Summarize(const std::vector<CallRecord>& records,
-                       const std::string& rpc, int concurrency,
-                       double seconds);
+                       const std::string& rpc, int concurrency, double seconds);
 
 std::string FormatText(const BenchSummary& summary);
 std::string FormatJson(const BenchSummary& summary);

@@ -68,7 +68,8 @@ namespace glossa::client {
 namespace {
 
 void SetSampling(v1::SamplingOptions* sampling) {
-  sampling->set_temperature(static_cast<float>(absl::GetFlag(FLAGS_temperature)));
+  sampling->set_temperature(
+      static_cast<float>(absl::GetFlag(FLAGS_temperature)));
   sampling->set_top_k(absl::GetFlag(FLAGS_top_k));
   sampling->set_top_p(static_cast<float>(absl::GetFlag(FLAGS_top_p)));
   if (absl::GetFlag(FLAGS_seed) >= 0) {

@@ -17,8 +17,7 @@ namespace glossa::client {
 namespace {
 
 int Failed(const grpc::Status& status) {
-  std::fprintf(stderr, "glossa: %s: %s\n",
-               StatusCodeName(status.error_code()),
+  std::fprintf(stderr, "glossa: %s: %s\n", StatusCodeName(status.error_code()),
                status.error_message().c_str());
   return 1;
 }
@@ -52,8 +51,8 @@ int TranslateBatch(v1::Glossa::Stub& stub,
     std::cout << ToJson(response, false) << "\n";
     return 0;
   }
-  const bool detailed = absl::GetFlag(FLAGS_scores) ||
-                        request.options().num_hypotheses() > 1;
+  const bool detailed =
+      absl::GetFlag(FLAGS_scores) || request.options().num_hypotheses() > 1;
   for (const v1::Translation& translation : response.translations()) {
     if (!detailed) {
       std::cout << (translation.hypotheses_size() > 0
@@ -125,8 +124,9 @@ int RunGenerate(const std::vector<std::string>& words) {
     if (response.has_result()) {
       const v1::GenerateResult& result = response.result();
       std::cout << "\n" << std::flush;
-      std::fprintf(stderr, "[finish_reason=%s input_tokens=%lld "
-                           "output_tokens=%lld]\n",
+      std::fprintf(stderr,
+                   "[finish_reason=%s input_tokens=%lld "
+                   "output_tokens=%lld]\n",
                    v1::FinishReason_Name(result.finish_reason()).c_str(),
                    static_cast<long long>(result.usage().input_tokens()),
                    static_cast<long long>(result.usage().output_tokens()));

@@ -297,15 +297,18 @@ bool Scheduler::Admit(absl::Time now) {
     sequence.rows = RowsOf(state->task->sequences()[index].options);
     reserved_rows_ += sequence.rows;
     state->live.push_back((*ids)[i]);
+    const bool observed =
+        metrics_ != nullptr && state->task->counts_in_metrics();
     if (!state->admitted_any) {
       state->admitted_any = true;
-      if (metrics_ != nullptr) {
-        metrics_->ObserveQueueTime(now - state->task->arrival());
-      }
+      if (observed) metrics_->ObserveQueueTime(now - state->task->arrival());
+    }
+    if (observed) {
+      metrics_->AddInputTokens(
+          state->task->sequences()[index].source_ids.size());
     }
   }
   pending_encoder_tokens_ += encoder_tokens;
-  if (metrics_ != nullptr) metrics_->AddInputTokens(encoder_tokens);
   return true;
 }
 
@@ -330,16 +333,19 @@ bool Scheduler::StepDecoder() {
     return true;
   }
   const absl::Time now = clock_->Now();
-  int64_t output_tokens = 0;
+  // Metrics are recorded before a task hears of an event, so that they are
+  // settled by the time its client gets the answer.
   for (model::SequenceEvent& event : *events) {
     auto it = active_.find(event.sequence_id);
     if (it == active_.end()) continue;  // its task already completed
     ActiveSequence& sequence = it->second;
     TaskState* state = sequence.owner;
+    const bool observed =
+        metrics_ != nullptr && state->task->counts_in_metrics();
     if (event.has_token) {
-      ++output_tokens;
       ++sequence.generated;
-      if (metrics_ != nullptr) {
+      if (observed) {
+        metrics_->AddOutputTokens(1);
         if (!state->first_token) {
           metrics_->ObserveTimeToFirstToken(now - state->task->arrival());
         } else if (sequence.generated > 1) {
@@ -357,21 +363,20 @@ bool Scheduler::StepDecoder() {
     }
     if (event.finished) {
       const bool eos = event.finish_reason == model::FinishReason::kEos;
-      if (!event.has_token && sequence.generated == 0 &&
-          !event.hypotheses.empty()) {
-        // Beam search streams nothing: count the best hypothesis.
-        output_tokens += event.hypotheses.front().token_ids.size();
+      if (observed) {
+        // The final step produced end-of-sentence (forced at the length
+        // limit); it counts as generated, as in the engine's Translator.
+        // Beam search streams nothing: its best hypothesis counts.
+        const bool streamed = event.has_token || sequence.generated > 0;
+        metrics_->AddOutputTokens(
+            1 + (streamed || event.hypotheses.empty()
+                     ? 0
+                     : event.hypotheses.front().token_ids.size()));
       }
-      // The final step produced end-of-sentence (forced at the length
-      // limit); it counts as generated, as in the engine's Translator.
-      ++output_tokens;
       FinishSequence(event.sequence_id,
                      {eos ? SequenceEnd::kEos : SequenceEnd::kLength,
                       std::move(event.hypotheses)});
     }
-  }
-  if (metrics_ != nullptr && output_tokens > 0) {
-    metrics_->AddOutputTokens(output_tokens);
   }
   return true;
 }
@@ -403,6 +408,8 @@ void Scheduler::CompleteTask(TaskState* state, absl::Status status) {
   if (state->waiting) LeaveQueue(state);
   std::shared_ptr<Task> task = std::move(state->task);
   tasks_.erase(state->self);  // deletes `state`
+  // Gauges first: a client that got its answer sees them settled.
+  UpdateGauges();
   task->OnComplete(std::move(status));
   absl::MutexLock lock(&mu_);
   --in_system_;

@@ -59,6 +59,11 @@ class Task {
   void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
   bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
 
+  // Whether the per-request metrics (queue time, time to first token,
+  // inter-token time, token counts) observe this task; the warm-up's do
+  // not.
+  virtual bool counts_in_metrics() const { return true; }
+
   // Scheduler thread only. A streamed token (greedy and sampled sequences)
   // of sequence `index`. Returning false ends the sequence now, with
   // SequenceEnd::kStop.

@@ -14,6 +14,7 @@ namespace {
 class WarmupTask final : public Task {
  public:
   using Task::Task;
+  bool counts_in_metrics() const override { return false; }
   bool OnToken(int index, int token_id, float logprob) override { return true; }
   void OnSequenceFinished(int index, SequenceOutcome outcome) override {}
   void OnComplete(absl::Status status) override {
