@@ -134,7 +134,14 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
   ValidatedTranslate validated;
   const v1::TranslateOptions& in = request.options();
   model::DecodingOptions& options = validated.options;
-  options.beam_size = in.has_beam_size() ? in.beam_size() : 1;
+  // Unset: the model's own default (config.json num_beams, as Hugging Face
+  // generate() uses it) within the server's limit; 1 when sampling.
+  options.beam_size =
+      in.has_beam_size()
+          ? in.beam_size()
+          : (in.has_sampling()
+                 ? 1
+                 : std::clamp(config_.num_beams, 1, limits_.max_beam_size));
   RETURN_IF_ERROR(CheckIntRange("options.beam_size", options.beam_size, 1,
                                 limits_.max_beam_size));
   options.num_hypotheses = in.has_num_hypotheses() ? in.num_hypotheses() : 1;

@@ -14,11 +14,14 @@
 
 namespace glossa::testing {
 
-// The engine options the server derives from `options` (server defaults
-// for unset fields).
-inline model::DecodingOptions EngineOptions(const v1::TranslateOptions& in) {
+// The engine options the server derives from `options` for a model with
+// `num_beams` in its config (server defaults for unset fields).
+inline model::DecodingOptions EngineOptions(const v1::TranslateOptions& in,
+                                            int num_beams) {
   model::DecodingOptions options;
-  if (in.has_beam_size()) options.beam_size = in.beam_size();
+  options.beam_size = in.has_beam_size()  ? in.beam_size()
+                      : in.has_sampling() ? 1
+                                          : num_beams;
   if (in.has_num_hypotheses()) options.num_hypotheses = in.num_hypotheses();
   if (in.has_length_penalty()) options.length_penalty = in.length_penalty();
   if (in.has_max_output_tokens()) {

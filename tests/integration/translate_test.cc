@@ -81,8 +81,9 @@ TEST_P(TranslateTest, ResultsEqualTheEngine) {
     const grpc::Status status =
         stub->Translate(context.get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
-    auto expected =
-        oracle_->Translate(Inputs(), EngineOptions(sets[s]), /*batch=*/1);
+    auto expected = oracle_->Translate(
+        Inputs(), EngineOptions(sets[s], oracle_->model()->config().num_beams),
+        /*batch=*/1);
     ASSERT_TRUE(expected.ok()) << expected.status();
     ASSERT_EQ(response.translations_size(), static_cast<int>(Inputs().size()));
     int64_t input_tokens = 0, output_tokens = 0;
@@ -164,7 +165,9 @@ TEST_P(TranslateTest, BlankSegmentsKeepTheirPlace) {
   auto context = ContextWithTimeout();
   ASSERT_TRUE(stub->Translate(context.get(), request, &response).ok());
   ASSERT_EQ(response.translations_size(), 4);
-  auto expected = oracle_->Translate({Inputs()[0], Inputs()[1]}, {});
+  auto expected = oracle_->Translate(
+      {Inputs()[0], Inputs()[1]},
+      EngineOptions({}, oracle_->model()->config().num_beams));
   ASSERT_TRUE(expected.ok());
   for (int blank : {0, 2}) {
     const v1::Translation& t = response.translations(blank);

@@ -229,7 +229,9 @@ TEST_F(ValidationTest, BadRequestsBesideGoodOnesNeverHarmThem) {
   v1::TranslateRequest good = TranslateRequestOf(texts);
   good.mutable_options()->set_beam_size(2);
   good.mutable_options()->set_min_output_tokens(8);
-  auto expected = oracle->Translate(texts, EngineOptions(good.options()));
+  auto expected = oracle->Translate(
+      texts,
+      EngineOptions(good.options(), oracle->model()->config().num_beams));
   ASSERT_TRUE(expected.ok());
   const std::vector<v1::TranslateRequest> bad = {
       TranslateRequestOf({"ok", "schl\xFF"}),

@@ -230,6 +230,19 @@ TEST_F(RequestValidatorTest, SamplingDefaultsAndSeed) {
   EXPECT_EQ(validated->options.top_k, 0);
 }
 
+TEST_F(RequestValidatorTest, DefaultBeamIsTheModelsWithinTheLimit) {
+  model::ModelConfig config = FakeConfig();
+  config.num_beams = 3;
+  RequestValidator validator(&codec_, config, Limits(), "m");
+  auto request = Translate({"a"});
+  EXPECT_EQ(validator.ValidateTranslate(request)->options.beam_size, 3);
+  request.mutable_options()->mutable_sampling();
+  EXPECT_EQ(validator.ValidateTranslate(request)->options.beam_size, 1);
+  config.num_beams = 6;  // over max_beam_size 4
+  RequestValidator capped(&codec_, config, Limits(), "m");
+  EXPECT_EQ(capped.ValidateTranslate(Translate({"a"}))->options.beam_size, 4);
+}
+
 TEST_F(RequestValidatorTest, LimitsAreCappedByTheModel) {
   RequestLimits limits;
   limits.max_input_tokens = 10000;
