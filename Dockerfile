@@ -25,7 +25,7 @@ ARG CMAKE_FLAGS=""
 WORKDIR /src
 # The dependency layer only changes when the script does.
 COPY tools/install_deps.sh tools/install_deps.sh
-RUN bash tools/install_deps.sh --build-only && rm -rf /var/lib/apt/lists/*
+RUN bash tools/install_deps.sh --build-only && apt-get clean && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${CMAKE_FLAGS} \
@@ -48,10 +48,10 @@ RUN apt-get update \
       libdnnl2 libgomp1 \
       libsentencepiece0 \
       libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get clean && rm -rf /var/lib/apt/lists/*
 
-RUN groupadd --system --gid 10001 glossa \
- && useradd --system --uid 10001 --gid glossa --no-create-home \
+RUN groupadd --gid 10001 glossa \
+ && useradd --uid 10001 --gid glossa --no-create-home \
       --home-dir /nonexistent --shell /usr/sbin/nologin glossa
 
 COPY --from=build /out/bin/ /opt/glossa/bin/

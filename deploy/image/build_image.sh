@@ -2,15 +2,16 @@
 # Builds the Glossa container image from the root Dockerfile with buildah:
 # no Docker daemon, no privileges beyond root in a plain container, no registry.
 #
-#   deploy/image/build_image.sh [--tag glossa:latest] [--jobs 2] [--save FILE]
-#                               [--rebuild-base]
+#   deploy/image/build_image.sh [--tag glossa:latest] [--jobs N] [--save FILE]
+#                               [--rebuild-base] [--no-cache]
 #
 # The Dockerfile starts FROM debian:bookworm and debian:bookworm-slim. Those
 # base images are not pulled: they are made here with mmdebstrap from the
 # machine's own apt sources and imported into buildah's storage under the
 # names the Dockerfile uses (docker.io/library/debian:TAG). They are kept and
 # reused by later builds (--rebuild-base makes them again, e.g. for security
-# updates).
+# updates). Build layers are cached between builds too; --no-cache ignores
+# them (a cold build, e.g. to measure it).
 #
 # Needs: buildah, mmdebstrap (bash tools/install_deps.sh --with-image).
 # The image lands in buildah's vfs storage (/var/lib/containers/storage for
@@ -23,6 +24,7 @@ TAG="glossa:latest"
 JOBS="$(nproc)"
 SAVE=""
 REBUILD_BASE=0
+CACHE=(--layers)
 RELEASE="bookworm"
 
 usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
@@ -33,6 +35,7 @@ while (($#)); do
     --jobs) JOBS="$2"; shift 2 ;;
     --save) SAVE="$2"; shift 2 ;;
     --rebuild-base) REBUILD_BASE=1; shift ;;
+    --no-cache) CACHE=(--layers --no-cache); shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "build_image.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -114,7 +117,7 @@ based=$(date +%s)
 # HEALTHCHECK); --layers caches the dependency layer between builds.
 echo "build_image.sh: building $TAG (JOBS=$JOBS)"
 nice -n 19 "${BUILDAH[@]}" bud \
-  --isolation=chroot --pull-never --format=docker --layers \
+  --isolation=chroot --pull-never --format=docker "${CACHE[@]}" \
   --build-arg "JOBS=$JOBS" \
   -f "$ROOT/Dockerfile" -t "$TAG" "$ROOT"
 done_at=$(date +%s)

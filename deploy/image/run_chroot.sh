@@ -61,7 +61,10 @@ in_image() {  # runs a command inside the image as its user, with its environmen
 }
 
 started_ns=$(date +%s%N)
-in_image "${entrypoint[@]}" --port=0 --metrics_port=0 >"$log" 2>&1 &
+# exec all the way down, so that $! is the server itself and gets the SIGTERM.
+(exec env -i "${image_env[@]}" GLOSSA_HOST=127.0.0.1 \
+   chroot --userspec="$uid:$gid" "$mnt" sh -c 'cd "$1" && shift && exec "$@"' \
+   sh "${workdir:-/}" "${entrypoint[@]}" --port=0 --metrics_port=0) >"$log" 2>&1 &
 server_pid=$!
 
 grpc="" metrics=""
