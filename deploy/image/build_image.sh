@@ -126,6 +126,7 @@ size="$("${BUILDAH[@]}" images --format '{{.Size}}' "$TAG" | head -n1)"
 echo "build_image.sh: $TAG built: base images $((based - start)) s, build $((done_at - based)) s, size $size"
 
 if [ -n "$SAVE" ]; then
+  mkdir -p "$(dirname "$SAVE")"
   rm -f "$SAVE"
   "${BUILDAH[@]}" push --quiet "$TAG" "docker-archive:$SAVE:$TAG"
   echo "build_image.sh: saved $SAVE ($(du -h "$SAVE" | cut -f1)); load with: docker load -i $SAVE"
