@@ -87,6 +87,7 @@ CallRecord CallTranslate(v1::Glossa::Stub& stub,
   record.latency_ms = Ms(absl::Now() - start);
   record.ok = status.ok();
   record.code = StatusCodeName(status.error_code());
+  record.message = status.error_message();
   record.input_tokens = response.usage().input_tokens();
   record.output_tokens = response.usage().output_tokens();
   return record;
@@ -116,6 +117,7 @@ CallRecord CallGenerate(v1::Glossa::Stub& stub,
   record.latency_ms = Ms(absl::Now() - start);
   record.ok = status.ok();
   record.code = StatusCodeName(status.error_code());
+  record.message = status.error_message();
   if (tokens > 0) record.ttft_ms = Ms(first - start);
   if (tokens > 1) record.inter_token_ms = Ms(last - first) / (tokens - 1);
   return record;

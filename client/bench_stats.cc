@@ -42,7 +42,9 @@ BenchSummary Summarize(const std::vector<CallRecord>& records,
   for (const CallRecord& record : records) {
     if (!record.ok) {
       ++summary.errors;
-      ++summary.errors_by_code[record.code];
+      if (summary.errors_by_code[record.code]++ == 0) {
+        summary.first_error_message[record.code] = record.message;
+      }
       continue;
     }
     ++summary.ok;
@@ -97,7 +99,8 @@ std::string FormatText(const BenchSummary& s) {
   if (s.inter_token_ms.count > 0)
     out += TextLine("inter-token", s.inter_token_ms);
   for (const auto& [code, count] : s.errors_by_code) {
-    absl::StrAppend(&out, "  error ", code, ": ", count, "\n");
+    absl::StrAppend(&out, "  error ", code, ": ", count,
+                    " (first: ", s.first_error_message.at(code), ")\n");
   }
   return out;
 }

@@ -12,6 +12,7 @@ namespace glossa::client {
 struct CallRecord {
   bool ok = false;
   std::string code;            // gRPC status code name
+  std::string message;         // status message (errors only)
   double latency_ms = 0;       // call start to final status
   double ttft_ms = -1;         // call start to first token (Generate)
   double inter_token_ms = -1;  // mean gap between tokens (Generate)
@@ -34,6 +35,7 @@ struct BenchSummary {
   int64_t ok = 0;
   int64_t errors = 0;
   std::map<std::string, int64_t> errors_by_code;
+  std::map<std::string, std::string> first_error_message;  // by code
   double requests_per_second = 0;
   double output_tokens_per_second = 0;
   double input_tokens_per_second = 0;
