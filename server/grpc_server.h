@@ -6,7 +6,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "grpcpp/grpcpp.h"
+
+namespace grpc {
+class Server;
+class Service;
+}  // namespace grpc
 
 namespace glossa::server {
 

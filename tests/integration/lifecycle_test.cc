@@ -124,6 +124,33 @@ TEST(LifecycleTest, WorkStillRunningAfterTheGracePeriodIsCutShort) {
   EXPECT_THAT((*server)->Log(), HasSubstr("grace period over"));
 }
 
+TEST(LifecycleTest, NotServingUntilTheModelIsLoadedAndWarm) {
+  ServerProcess::Options options;
+  options.flags = {"--model=" + SlowModelDir()};
+  options.wait_until_serving = false;  // look while it loads
+  auto server = ServerProcess::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  // The port is open before the model is loaded (the base-size model takes
+  // a few hundred milliseconds to load and warm up).
+  EXPECT_EQ((*server)->Health(), "NOT_SERVING");
+  v1::TranslateResponse response;
+  auto context = ContextWithTimeout(absl::Seconds(5));
+  const grpc::Status loading = (*server)->NewStub()->Translate(
+      context.get(), TranslateRequestOf({"Hallo"}), &response);
+  EXPECT_EQ(loading.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(loading.error_message(), HasSubstr("loading"));
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while ((*server)->Health() != "SERVING" && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ((*server)->Health(), "SERVING");
+  auto context2 = ContextWithTimeout(absl::Seconds(30));
+  v1::TranslateRequest request = TranslateRequestOf({"Hallo"});
+  request.mutable_options()->set_max_output_tokens(4);
+  EXPECT_TRUE(
+      (*server)->NewStub()->Translate(context2.get(), request, &response).ok());
+}
+
 // Runs one request/response exchange of server reflection (v1alpha) on a
 // bidirectional stream, with hand-encoded messages.
 std::string ReflectionExchange(const std::shared_ptr<grpc::Channel>& channel,
