@@ -6,14 +6,18 @@
 // period, exit 0.
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "model/model.h"
@@ -53,6 +57,29 @@ int WaitForSignal(const sigset_t& signals, absl::Duration timeout) {
   const timespec wait = absl::ToTimespec(timeout);
   const int signal = sigtimedwait(&signals, nullptr, &wait);
   return signal > 0 ? signal : 0;
+}
+
+// Runs `work` on its own thread while watching for SIGTERM/SIGINT: loading a
+// large model can take long, and an orchestrator stopping the server then
+// should not have to wait for it. Nothing is in flight yet, so the process
+// just ends (exit 0).
+absl::Status RunInterruptibly(const sigset_t& signals, const char* what,
+                              const std::function<absl::Status()>& work) {
+  absl::Status status;
+  absl::Notification done;
+  std::thread worker([&] {
+    status = work();
+    done.Notify();
+  });
+  while (!done.HasBeenNotified()) {
+    if (const int signal = WaitForSignal(signals, absl::Milliseconds(50))) {
+      std::printf("glossa-server stopped while %s (signal %d)\n", what, signal);
+      std::fflush(stdout);
+      _exit(0);
+    }
+  }
+  worker.join();
+  return status;
 }
 
 int Run(int argc, char** argv) {
@@ -101,9 +128,16 @@ int Run(int argc, char** argv) {
   model::LoadOptions load_options;
   load_options.compute_type = *model::ParseComputeType(config->compute_type);
   load_options.num_threads = config->num_threads;
-  absl::StatusOr<LoadedModel> loaded =
-      LoadEngineModel(config->model_dir, load_options);
-  if (!loaded.ok()) return Fail(loaded.status());
+  absl::StatusOr<LoadedModel> loaded = absl::UnknownError("not loaded");
+  if (absl::Status status = RunInterruptibly(
+          signals, "loading the model",
+          [&] {
+            loaded = LoadEngineModel(config->model_dir, load_options);
+            return loaded.status();
+          });
+      !status.ok()) {
+    return Fail(status);
+  }
   metrics->SetModelLoadSeconds(loaded->load_seconds);
   metrics->SetBuildInfo(ServerVersion(),
                         model::ComputeTypeName(loaded->compute_type),
@@ -113,8 +147,11 @@ int Run(int argc, char** argv) {
                         clock, metrics.get());
   if (!scheduler.ok()) return Fail(scheduler.status());
   (*scheduler)->Start();
-  if (absl::Status warm =
-          WarmUp(scheduler->get(), *loaded->codec, absl::Minutes(5));
+  if (absl::Status warm = RunInterruptibly(
+          signals, "warming up",
+          [&] {
+            return WarmUp(scheduler->get(), *loaded->codec, absl::Minutes(5));
+          });
       !warm.ok()) {
     return Fail(warm);
   }

@@ -151,6 +151,16 @@ TEST(LifecycleTest, NotServingUntilTheModelIsLoadedAndWarm) {
       (*server)->NewStub()->Translate(context2.get(), request, &response).ok());
 }
 
+TEST(LifecycleTest, SigtermWhileLoadingExitsAtOnce) {
+  ServerProcess::Options options;
+  options.flags = {"--model=" + SlowModelDir()};
+  options.wait_until_serving = false;
+  auto server = ServerProcess::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  (*server)->Signal(SIGTERM);
+  EXPECT_EQ((*server)->WaitForExit(absl::Seconds(10)), 0) << (*server)->Log();
+}
+
 // Runs one request/response exchange of server reflection (v1alpha) on a
 // bidirectional stream, with hand-encoded messages.
 std::string ReflectionExchange(const std::shared_ptr<grpc::Channel>& channel,
