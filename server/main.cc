@@ -119,9 +119,13 @@ int Run(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<GrpcServer>> grpc_server =
       GrpcServer::Start(config->grpc, &service, "glossa.v1.Glossa");
   if (!grpc_server.ok()) return Fail(grpc_server.status());
-  std::printf("glossa-server listening grpc=%s:%d metrics=%s:%d\n",
+  const std::string metrics_address =
+      config->metrics_port < 0
+          ? "off"
+          : absl::StrCat(HostForDisplay(host), ":", metrics->port());
+  std::printf("glossa-server listening grpc=%s:%d metrics=%s\n",
               HostForDisplay(host).c_str(), (*grpc_server)->port(),
-              HostForDisplay(host).c_str(), metrics->port());
+              metrics_address.c_str());
   std::fflush(stdout);
 
   // Load and warm up while health says NOT_SERVING.
