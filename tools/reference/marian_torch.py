@@ -26,26 +26,29 @@ from torch.nn import functional as F
 
 LAYER_NORM_EPS = 1e-5
 
-# Defaults of MarianConfig for the keys this module reads.
+# Defaults for keys a config.json may omit: MarianConfig's own, and
+# GenerationConfig's for num_beams / max_length (OPUS-MT configs set them all).
+# Exception: pad_token_id defaults to vocab_size - 1 (the OPUS-MT layout)
+# instead of MarianConfig's fixed 58100 (which is that for its default vocab).
 CONFIG_DEFAULTS = {
-    "d_model": 512,
-    "encoder_layers": 6,
-    "decoder_layers": 6,
-    "encoder_attention_heads": 8,
-    "decoder_attention_heads": 8,
-    "encoder_ffn_dim": 2048,
-    "decoder_ffn_dim": 2048,
-    "activation_function": "swish",
-    "scale_embedding": True,
-    "normalize_before": False,
-    "max_position_embeddings": 512,
-    "pad_token_id": None,  # required
+    "d_model": 1024,
+    "encoder_layers": 12,
+    "decoder_layers": 12,
+    "encoder_attention_heads": 16,
+    "decoder_attention_heads": 16,
+    "encoder_ffn_dim": 4096,
+    "decoder_ffn_dim": 4096,
+    "activation_function": "gelu",
+    "scale_embedding": False,
+    "normalize_before": False,  # Glossa's extension; absent means post-norm
+    "max_position_embeddings": 1024,
+    "pad_token_id": None,  # vocab_size - 1
     "eos_token_id": 0,
-    "decoder_start_token_id": None,  # defaults to pad_token_id
-    "forced_eos_token_id": None,
+    "decoder_start_token_id": None,  # pad_token_id
+    "forced_eos_token_id": 0,
     "bad_words_ids": None,
-    "num_beams": 4,
-    "max_length": 512,
+    "num_beams": 1,
+    "max_length": 20,
     "share_encoder_decoder_embeddings": True,
 }
 
