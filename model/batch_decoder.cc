@@ -28,6 +28,10 @@ struct BatchDecoder::Sequence {
   std::unique_ptr<BeamHypotheses> finished;  // beam search only
   std::mt19937_64 rng;
   int generated = 0;  // tokens generated per beam so far
+  bool done = false;  // finished this step; leaves the batch after it
+  // Caches set aside for the first beam-search step, which turns one beam
+  // into num_beams.
+  std::vector<DecoderCache> spare_caches;
 
   bool is_beam() const { return options.beam_size > 1; }
 };
@@ -67,12 +71,13 @@ absl::StatusOr<std::vector<uint64_t>> BatchDecoder::Add(
     // Beam search starts from one beam: the other num_beams-1 initial beams
     // of Hugging Face's formulation score -1e9 and are never chosen.
     sequence->beams.resize(1);
-    // Room for the whole output up front (bounded): growing the cache by
-    // doubling would reallocate and zero pages in the middle of decoding.
-    const size_t step_floats =
-        static_cast<size_t>(config.decoder_layers) * 2 * config.d_model;
-    sequence->beams[0].cache.kv.reserve(std::min(sequence->max_output, 256) *
-                                        step_floats);
+    // Room for the whole output up front (bounded): growing the cache
+    // would reallocate and copy in the middle of decoding.
+    const int positions = std::min(sequence->max_output, 256);
+    sequence->beams[0].cache = TakeCache(positions);
+    for (int b = 1; b < sequence->options.beam_size; ++b) {
+      sequence->spare_caches.push_back(TakeCache(positions));
+    }
     if (sequence->is_beam()) {
       sequence->finished = std::make_unique<BeamHypotheses>(
           sequence->options.beam_size, sequence->options.length_penalty);
@@ -83,7 +88,39 @@ absl::StatusOr<std::vector<uint64_t>> BatchDecoder::Add(
   return ids;
 }
 
+DecoderCache BatchDecoder::TakeCache(int positions) {
+  const ModelConfig& config = model_->config();
+  DecoderCache cache;
+  if (!cache_pool_.empty()) {
+    cache = std::move(cache_pool_.back());
+    cache_pool_.pop_back();
+  }
+  cache.length = 0;
+  cache.Reserve(positions, config.decoder_layers, config.d_model);
+  return cache;
+}
+
+void BatchDecoder::Retire(Sequence& sequence) {
+  // Bounded: enough for a full batch of beams, not a leak.
+  constexpr size_t kMaxPooledCaches = 1024;
+  for (auto& beam : sequence.beams) {
+    if (cache_pool_.size() < kMaxPooledCaches) {
+      cache_pool_.push_back(std::move(beam.cache));
+    }
+  }
+  for (auto& cache : sequence.spare_caches) {
+    if (cache_pool_.size() < kMaxPooledCaches) {
+      cache_pool_.push_back(std::move(cache));
+    }
+  }
+  sequence.beams.clear();
+  sequence.spare_caches.clear();
+}
+
 void BatchDecoder::Remove(uint64_t sequence_id) {
+  for (auto& sequence : sequences_) {
+    if (sequence->id == sequence_id) Retire(*sequence);
+  }
   sequences_.erase(
       std::remove_if(sequences_.begin(), sequences_.end(),
                      [&](const std::unique_ptr<Sequence>& sequence) {
@@ -128,6 +165,9 @@ absl::StatusOr<std::vector<SequenceEvent>> BatchDecoder::Step() {
       StepSingle(config, logits, sequence, event);
     }
   }
+  for (auto& sequence : sequences_) {
+    if (sequence->done) Retire(*sequence);
+  }
   std::vector<SequenceEvent> events;
   for (SequenceEvent& event : step_events) {
     if (event.has_token || event.finished) events.push_back(std::move(event));
@@ -135,7 +175,7 @@ absl::StatusOr<std::vector<SequenceEvent>> BatchDecoder::Step() {
   sequences_.erase(
       std::remove_if(sequences_.begin(), sequences_.end(),
                      [&](const std::unique_ptr<Sequence>& sequence) {
-                       return sequence->beams.empty();
+                       return sequence->done;
                      }),
       sequences_.end());
   return events;
@@ -181,7 +221,7 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
     event.finished = true;
     event.finish_reason = FinishReason::kLength;
     event.hypotheses.push_back({beam.tokens, beam.sum_logprobs});
-    sequence.beams.clear();
+    sequence.done = true;
     return;
   }
   beam.sum_logprobs += eos_logit - log_z;
@@ -189,7 +229,7 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   event.finish_reason =
       !at_limit || model_chose_eos ? FinishReason::kEos : FinishReason::kLength;
   event.hypotheses.push_back({std::move(beam.tokens), beam.sum_logprobs});
-  sequence.beams.clear();
+  sequence.done = true;
 }
 
 void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
@@ -246,7 +286,7 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
     event.finished = true;
     event.finish_reason = done ? FinishReason::kEos : FinishReason::kLength;
     event.hypotheses = sequence.finished->Best(sequence.options.num_hypotheses);
-    sequence.beams.clear();
+    sequence.done = true;
     return;
   }
 
@@ -270,12 +310,13 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
       if (!recycled.empty()) {
         beams[i] = std::move(*recycled.back());
         recycled.pop_back();
-      } else {
-        beams[i].cache.kv.reserve(parent.cache.kv.capacity());
+      } else if (!sequence.spare_caches.empty()) {
+        beams[i].cache = std::move(sequence.spare_caches.back());
+        sequence.spare_caches.pop_back();
       }
       beams[i].tokens.assign(parent.tokens.begin(), parent.tokens.end());
-      beams[i].cache.kv.assign(parent.cache.kv.begin(), parent.cache.kv.end());
-      beams[i].cache.length = parent.cache.length;
+      beams[i].cache.CopyFrom(parent.cache, config.decoder_layers,
+                              config.d_model);
     }
     beams[i].tokens.push_back(candidate.token);
     beams[i].sum_logprobs = candidate.score;

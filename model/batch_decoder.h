@@ -78,11 +78,16 @@ class BatchDecoder {
                          Sequence& sequence, SequenceEvent& event);
   static void StepBeam(const ModelConfig& config, float* logits,
                        Sequence& sequence, SequenceEvent& event);
+  // Caches are recycled between sequences: fresh multi-megabyte buffers
+  // would be zero-filled by the kernel page by page.
+  DecoderCache TakeCache(int positions);
+  void Retire(Sequence& sequence);
 
   std::shared_ptr<const Model> model_;
   uint64_t next_id_ = 1;
   std::vector<std::unique_ptr<Sequence>> sequences_;
   std::vector<float> logits_;  // [rows, vocab], reused across steps
+  std::vector<DecoderCache> cache_pool_;
 };
 
 }  // namespace glossa::model

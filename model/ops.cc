@@ -185,4 +185,67 @@ GLOSSA_MULTIVERSION void MultiHeadAttention(
   }
 }
 
+GLOSSA_MULTIVERSION void SingleQueryAttention(const float* q,
+                                              const float* keys_t, int k_stride,
+                                              const float* values, int v_stride,
+                                              int n_k, int num_heads,
+                                              int head_dim, float scale,
+                                              float* out) {
+  // Fixed-size blocks keep the accumulators in vector registers: 16
+  // positions at a time for the scores, 16 dimensions at a time for the
+  // output. Key rows are readable up to n_k rounded up to 16 (the caller's
+  // stride guarantees it); the extra lanes are computed and ignored.
+  constexpr int kBlock = 16;
+  thread_local std::vector<float> scores;
+  const int padded = (n_k + kBlock - 1) / kBlock * kBlock;
+  if (static_cast<int>(scores.size()) < padded) scores.resize(padded);
+  float* s = scores.data();
+  for (int h = 0; h < num_heads; ++h) {
+    const float* qh = q + h * head_dim;
+    const float* kh = keys_t + static_cast<size_t>(h) * head_dim * k_stride;
+    for (int j0 = 0; j0 < padded; j0 += kBlock) {
+      float acc[kBlock] = {};
+      for (int e = 0; e < head_dim; ++e) {
+        const float qe = qh[e];
+        const float* key_row = kh + static_cast<size_t>(e) * k_stride + j0;
+#pragma omp simd
+        for (int j = 0; j < kBlock; ++j) acc[j] += qe * key_row[j];
+      }
+#pragma omp simd
+      for (int j = 0; j < kBlock; ++j) s[j0 + j] = acc[j] * scale;
+    }
+    const float max_score = MaxOf(s, n_k);
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int j = 0; j < n_k; ++j) {
+      s[j] = FastExp(s[j] - max_score);
+      sum += s[j];
+    }
+    const float inv = 1.0f / sum;
+    float* o = out + h * head_dim;
+    if (head_dim % kBlock != 0) {  // unusual head sizes: plain loops
+      std::fill(o, o + head_dim, 0.0f);
+      for (int j = 0; j < n_k; ++j) {
+        const float p = s[j] * inv;
+        const float* v =
+            values + static_cast<size_t>(j) * v_stride + h * head_dim;
+        for (int e = 0; e < head_dim; ++e) o[e] += p * v[e];
+      }
+      continue;
+    }
+    for (int e0 = 0; e0 < head_dim; e0 += kBlock) {
+      float acc[kBlock] = {};
+      for (int j = 0; j < n_k; ++j) {
+        const float p = s[j];
+        const float* v =
+            values + static_cast<size_t>(j) * v_stride + h * head_dim + e0;
+#pragma omp simd
+        for (int e = 0; e < kBlock; ++e) acc[e] += p * v[e];
+      }
+#pragma omp simd
+      for (int e = 0; e < kBlock; ++e) o[e0 + e] = acc[e] * inv;
+    }
+  }
+}
+
 }  // namespace glossa::model

@@ -49,6 +49,18 @@ void MultiHeadAttention(const float* q, int q_stride, const float* k,
                         bool causal, int causal_offset, float* out,
                         int out_stride);
 
+// Attention of one query per head (a decoder step) over n_k positions whose
+// keys are stored transposed: key dimension c of position j is at
+// keys_t[c * k_stride + j]; values row j at values[j * v_stride]. Writes
+// num_heads*head_dim values to out. Each key row must be readable up to n_k
+// rounded up to 16 (KeyStride below).
+void SingleQueryAttention(const float* q, const float* keys_t, int k_stride,
+                          const float* values, int v_stride, int n_k,
+                          int num_heads, int head_dim, float scale, float* out);
+
+// A key row length that SingleQueryAttention may read in full.
+inline int KeyStride(int positions) { return (positions + 15) / 16 * 16; }
+
 }  // namespace glossa::model
 
 #endif  // GLOSSA_MODEL_OPS_H_

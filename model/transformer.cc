@@ -49,6 +49,47 @@ absl::Status Residual(bool pre_norm, const LayerNormWeights& norm, int rows,
 
 }  // namespace
 
+void DecoderCache::Reserve(int positions, int layers, int d_model) {
+  if (positions <= capacity) return;
+  const int new_capacity = KeyStride(std::max({positions, 2 * capacity, 8}));
+  std::vector<float> new_keys(static_cast<size_t>(layers) * d_model *
+                              new_capacity);
+  std::vector<float> new_values(static_cast<size_t>(layers) * new_capacity *
+                                d_model);
+  for (int l = 0; l < layers; ++l) {
+    for (int j = 0; j < d_model; ++j) {
+      const size_t row = static_cast<size_t>(l) * d_model + j;
+      std::memcpy(&new_keys[row * new_capacity], &keys[row * capacity],
+                  sizeof(float) * length);
+    }
+    std::memcpy(&new_values[static_cast<size_t>(l) * new_capacity * d_model],
+                &values[static_cast<size_t>(l) * capacity * d_model],
+                sizeof(float) * length * d_model);
+  }
+  keys = std::move(new_keys);
+  values = std::move(new_values);
+  capacity = new_capacity;
+}
+
+void DecoderCache::CopyFrom(const DecoderCache& other, int layers,
+                            int d_model) {
+  if (capacity != other.capacity) {
+    keys.resize(other.keys.size());
+    values.resize(other.values.size());
+    capacity = other.capacity;
+  }
+  length = other.length;
+  for (int l = 0; l < layers; ++l) {
+    for (int j = 0; j < d_model; ++j) {
+      const size_t row = (static_cast<size_t>(l) * d_model + j) * capacity;
+      std::memcpy(&keys[row], &other.keys[row], sizeof(float) * length);
+    }
+    const size_t block = static_cast<size_t>(l) * capacity * d_model;
+    std::memcpy(&values[block], &other.values[block],
+                sizeof(float) * length * d_model);
+  }
+}
+
 absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
     const std::vector<const std::vector<int>*>& sources,
     bool keep_hidden) const {
@@ -122,19 +163,35 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
               w.encoder_final_norm.beta.data(), kLayerNormEps, x);
   }
 
-  const int kv_width = 2 * d * c.decoder_layers;
+  const int layers = c.decoder_layers;
+  const int kv_width = 2 * d * layers;
   std::vector<float> cross(static_cast<size_t>(total) * kv_width);
   RETURN_IF_ERROR(backend_->Linear(*w.cross_kv, x, total, cross.data()));
   std::vector<EncodedSource> encoded(num_sources);
   for (int s = 0; s < num_sources; ++s) {
     const int len = static_cast<int>(sources[s]->size());
-    encoded[s].length = len;
-    const float* begin = &cross[static_cast<size_t>(offsets[s]) * kv_width];
-    encoded[s].cross_kv.assign(begin,
-                               begin + static_cast<size_t>(len) * kv_width);
+    EncodedSource& source = encoded[s];
+    source.length = len;
+    const int stride = KeyStride(len);
+    source.key_stride = stride;
+    source.cross_keys.assign(static_cast<size_t>(layers) * d * stride, 0.0f);
+    source.cross_values.resize(static_cast<size_t>(layers) * len * d);
+    for (int t = 0; t < len; ++t) {
+      const float* row = &cross[static_cast<size_t>(offsets[s] + t) * kv_width];
+      for (int l = 0; l < layers; ++l) {
+        const float* k = row + 2 * l * d;
+        float* keys_t = &source.cross_keys[static_cast<size_t>(l) * d * stride];
+        for (int j = 0; j < d; ++j) {
+          keys_t[static_cast<size_t>(j) * stride + t] = k[j];
+        }
+        std::memcpy(
+            &source.cross_values[(static_cast<size_t>(l) * len + t) * d], k + d,
+            sizeof(float) * d);
+      }
+    }
     if (keep_hidden) {
       const float* h = x + static_cast<size_t>(offsets[s]) * d;
-      encoded[s].hidden.assign(h, h + static_cast<size_t>(len) * d);
+      source.hidden.assign(h, h + static_cast<size_t>(len) * d);
     }
   }
   return encoded;
@@ -149,8 +206,6 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
   const int head_dim = d / heads;
   const int num_rows = static_cast<int>(rows.size());
   const int layers = c.decoder_layers;
-  const size_t step_block = static_cast<size_t>(layers) * 2 * d;
-  const int kv_width = 2 * d * layers;
   if (num_rows == 0) return absl::OkStatus();
 
   thread_local Scratch scratch;
@@ -173,7 +228,7 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
     EmbeddingLookup(table.data(), d, &row.token, 1, w.embedding_scale, xr);
     const float* pos = &w.positions[static_cast<size_t>(row.cache->length) * d];
     for (int j = 0; j < d; ++j) xr[j] += pos[j];
-    row.cache->kv.resize((row.cache->length + 1) * step_block);
+    row.cache->Reserve(row.cache->length + 1, layers, d);
   }
 
   float* projected =
@@ -192,14 +247,18 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
 #pragma omp parallel for schedule(static) if (num_rows >= 8)
       for (int r = 0; r < num_rows; ++r) {
         DecoderCache& cache = *rows[r].cache;
-        const float* q = projected + static_cast<size_t>(r) * 3 * d;
-        float* slot = &cache.kv[cache.length * step_block + l * 2 * d];
-        std::memcpy(slot, q + d, sizeof(float) * 2 * d);
-        const float* keys = &cache.kv[l * 2 * d];
-        MultiHeadAttention(q, 3 * d, keys, step_block, keys + d, step_block, 1,
-                           cache.length + 1, heads, head_dim, 1.0f,
-                           /*causal=*/false, 0,
-                           context + static_cast<size_t>(r) * d, d);
+        const int t = cache.length;
+        const int cap = cache.capacity;
+        const float* qkv = projected + static_cast<size_t>(r) * 3 * d;
+        float* keys_t = &cache.keys[static_cast<size_t>(l) * d * cap];
+        float* values = &cache.values[static_cast<size_t>(l) * cap * d];
+        for (int j = 0; j < d; ++j)
+          keys_t[static_cast<size_t>(j) * cap + t] = qkv[d + j];
+        std::memcpy(values + static_cast<size_t>(t) * d, qkv + 2 * d,
+                    sizeof(float) * d);
+        SingleQueryAttention(qkv, keys_t, cap, values, d, t + 1, heads,
+                             head_dim, 1.0f,
+                             context + static_cast<size_t>(r) * d);
       }
       return backend_->Linear(*layer.self_out, context, num_rows, out);
     };
@@ -210,11 +269,13 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
 #pragma omp parallel for schedule(static) if (num_rows >= 8)
       for (int r = 0; r < num_rows; ++r) {
         const EncodedSource& source = *rows[r].source;
-        const float* keys = &source.cross_kv[static_cast<size_t>(l) * 2 * d];
-        MultiHeadAttention(projected + static_cast<size_t>(r) * d, d, keys,
-                           kv_width, keys + d, kv_width, 1, source.length,
-                           heads, head_dim, 1.0f, /*causal=*/false, 0,
-                           context + static_cast<size_t>(r) * d, d);
+        const int len = source.length;
+        SingleQueryAttention(
+            projected + static_cast<size_t>(r) * d,
+            &source.cross_keys[static_cast<size_t>(l) * d * source.key_stride],
+            source.key_stride,
+            &source.cross_values[static_cast<size_t>(l) * len * d], d, len,
+            heads, head_dim, 1.0f, context + static_cast<size_t>(r) * d);
       }
       return backend_->Linear(*layer.cross_out, context, num_rows, out);
     };

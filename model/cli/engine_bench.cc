@@ -31,8 +31,10 @@ absl::StatusOr<long> DecodeAll(std::shared_ptr<const Model> model,
                                const std::vector<std::vector<int>>& sources,
                                const DecodingOptions& options, int batch_size) {
   long tokens = 0;
+  // One decoder for the run, as a server keeps one: batches reuse its
+  // buffers.
+  BatchDecoder decoder(model);
   for (size_t begin = 0; begin < sources.size(); begin += batch_size) {
-    BatchDecoder decoder(model);
     std::vector<NewSequence> batch;
     for (size_t i = begin; i < std::min(sources.size(), begin + batch_size);
          ++i) {
