@@ -46,6 +46,15 @@ dnnl::algorithm EltwiseFor(Activation activation) {
   return dnnl::algorithm::eltwise_relu;
 }
 
+// One CPU engine for the process: every backend, primitive and per-thread
+// stream refers to it, so a stream can never outlive the engine it was made
+// for (backends come and go; the engine does not).
+const dnnl::engine& CpuEngine() {
+  static const dnnl::engine* engine =
+      new dnnl::engine(dnnl::engine::kind::cpu, 0);
+  return *engine;
+}
+
 uint16_t FloatToBFloat16(float value) {
   uint32_t bits;
   std::memcpy(&bits, &value, sizeof(bits));
@@ -116,7 +125,7 @@ class DnnlLinear final : public PackedLinear {
 class DnnlBackend final : public Backend {
  public:
   DnnlBackend(ComputeType compute_type, int num_threads)
-      : engine_(dnnl::engine::kind::cpu, 0),
+      : engine_(CpuEngine()),
         compute_type_(compute_type),
         num_threads_(num_threads) {}
 
@@ -223,9 +232,11 @@ class DnnlBackend final : public Backend {
                      const_cast<float*>(x));
       }
       memory dst({{rows, out}, DataType::f32, Tag::ab}, engine_, y);
-      // One stream per calling thread, made once.
+      // One stream per calling thread, made once, on the process engine.
       thread_local std::unique_ptr<dnnl::stream> stream;
-      if (stream == nullptr) stream = std::make_unique<dnnl::stream>(engine_);
+      if (stream == nullptr) {
+        stream = std::make_unique<dnnl::stream>(CpuEngine());
+      }
       std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src},
                                               {DNNL_ARG_WEIGHTS, layer.weights},
                                               {DNNL_ARG_DST, dst}};

@@ -15,9 +15,9 @@ using ::glossa::testing::FixtureDir;
 using ::glossa::testing::MakeTempDir;
 using ::glossa::testing::ReadFile;
 using ::glossa::testing::WriteFile;
+using nlohmann::json;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-using nlohmann::json;
 
 class ModelLoaderTest : public ::testing::Test {
  protected:
@@ -42,8 +42,9 @@ class ModelLoaderTest : public ::testing::Test {
     for (int i = 7; i >= 0; --i) size = (size << 8) | uint8_t(file[i]);
     json header = json::parse(file.substr(8, size));
     edit(header);
-    WriteFile(dir_ + "/model.safetensors",
-              glossa::testing::Safetensors(header.dump(), file.substr(8 + size)));
+    WriteFile(
+        dir_ + "/model.safetensors",
+        glossa::testing::Safetensors(header.dump(), file.substr(8 + size)));
   }
 
   std::string dir_;
@@ -110,8 +111,8 @@ TEST_F(ModelLoaderTest, VocabJsonMismatch) {
 
 TEST_F(ModelLoaderTest, BadConfigNamesFileAndField) {
   EditConfig([](json& c) { c["decoder_layers"] = "two"; });
-  EXPECT_THAT(Load().message(),
-              AllOf(HasSubstr(dir_ + "/config.json"), HasSubstr("decoder_layers")));
+  EXPECT_THAT(Load().message(), AllOf(HasSubstr(dir_ + "/config.json"),
+                                      HasSubstr("decoder_layers")));
   WriteFile(dir_ + "/config.json", "{ not json");
   EXPECT_THAT(Load().message(), HasSubstr("config.json"));
 }
@@ -138,10 +139,9 @@ TEST_F(ModelLoaderTest, BadEngineInputsAreInvalidArgument) {
   options.beam_size = 0;
   EXPECT_THAT((*translator)->Translate({"ok"}, options).status().message(),
               HasSubstr("beam_size"));
-  EXPECT_EQ((*translator)->Translate({"ok \xff"}, DecodingOptions{})
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      (*translator)->Translate({"ok \xff"}, DecodingOptions{}).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -43,9 +43,10 @@ struct Decoded {
 };
 
 // Decodes every source together in one BatchDecoder.
-std::vector<Decoded> DecodeTogether(std::shared_ptr<const Model> model,
-                                    const std::vector<std::vector<int>>& sources,
-                                    const DecodingOptions& options) {
+std::vector<Decoded> DecodeTogether(
+    std::shared_ptr<const Model> model,
+    const std::vector<std::vector<int>>& sources,
+    const DecodingOptions& options) {
   BatchDecoder decoder(model);
   std::vector<NewSequence> batch;
   for (const auto& source : sources) batch.push_back({source, options});
@@ -110,7 +111,8 @@ class ReferenceParityTest : public ::testing::TestWithParam<const char*> {
 
 TEST_P(ReferenceParityTest, TokenizerMatchesMarianTokenizer) {
   for (const json& sentence : reference_["sentences"]) {
-    auto ids = translator_->tokenizer()->Encode(sentence["text"].get<std::string>());
+    auto ids =
+        translator_->tokenizer()->Encode(sentence["text"].get<std::string>());
     ASSERT_TRUE(ids.ok()) << ids.status();
     EXPECT_EQ(*ids, sentence["source_ids"].get<std::vector<int>>())
         << sentence["text"];
@@ -141,8 +143,8 @@ TEST_P(ReferenceParityTest, EncoderStatesMatch) {
                                            want[t][j].get<double>()));
         }
       }
-      EXPECT_LE(worst, tolerance) << "sentence " << s << " reference backend "
-                                  << reference_backend;
+      EXPECT_LE(worst, tolerance)
+          << "sentence " << s << " reference backend " << reference_backend;
     }
   }
 }
@@ -164,7 +166,8 @@ TEST_P(ReferenceParityTest, TeacherForcedLogitsMatch) {
     size_t next_check = 0;
     for (size_t p = 0; p < inputs.size(); ++p) {
       ASSERT_TRUE(
-          model->DecodeStep({{inputs[p], &cache, &(*encoded)[0]}}, logits.data())
+          model
+              ->DecodeStep({{inputs[p], &cache, &(*encoded)[0]}}, logits.data())
               .ok());
       if (next_check < positions.size() &&
           positions[next_check] == static_cast<int>(p)) {
@@ -174,9 +177,9 @@ TEST_P(ReferenceParityTest, TeacherForcedLogitsMatch) {
           worst = std::max(worst, std::abs(logits[v] - want[v].get<double>()));
         }
         EXPECT_LE(worst, tolerance) << sentence["text"] << " position " << p;
-        EXPECT_EQ(std::max_element(logits.begin(), logits.end()) -
-                      logits.begin(),
-                  forced["argmax"][next_check].get<int>());
+        EXPECT_EQ(
+            std::max_element(logits.begin(), logits.end()) - logits.begin(),
+            forced["argmax"][next_check].get<int>());
         ++next_check;
         ++checked;
       }
@@ -189,7 +192,8 @@ TEST_P(ReferenceParityTest, EveryDecodingCaseMatchesAlone) {
   const auto sources = Sources();
   for (const json& decoding_case : reference_["cases"]) {
     const std::string name = decoding_case["name"];
-    const DecodingOptions options = OptionsFrom(decoding_case["glossa_options"]);
+    const DecodingOptions options =
+        OptionsFrom(decoding_case["glossa_options"]);
     ASSERT_TRUE(
         ValidateDecodingOptions(options, translator_->model()->config()).ok())
         << name;
@@ -201,12 +205,14 @@ TEST_P(ReferenceParityTest, EveryDecodingCaseMatchesAlone) {
       ExpectHypothesesMatch(decoded[0].hypotheses, want,
                             name + " sentence " + std::to_string(s));
       if (options.beam_size == 1 && want[0].contains("token_logprobs")) {
-        const auto logprobs = want[0]["token_logprobs"].get<std::vector<double>>();
+        const auto logprobs =
+            want[0]["token_logprobs"].get<std::vector<double>>();
         // Streamed tokens exclude the final EOS.
         ASSERT_LE(decoded[0].streamed_logprobs.size(), logprobs.size());
         for (size_t t = 0; t < decoded[0].streamed_logprobs.size(); ++t) {
-          EXPECT_NEAR(decoded[0].streamed_logprobs[t], logprobs[t],
-                      reference_["tolerances"]["token_logprob_abs"].get<double>());
+          EXPECT_NEAR(
+              decoded[0].streamed_logprobs[t], logprobs[t],
+              reference_["tolerances"]["token_logprob_abs"].get<double>());
         }
       }
     }
@@ -219,10 +225,9 @@ TEST_P(ReferenceParityTest, BatchedRunsMatch) {
     const DecodingOptions options = OptionsFrom(run["glossa_options"]);
     const auto decoded = DecodeTogether(translator_->model(), sources, options);
     for (size_t s = 0; s < sources.size(); ++s) {
-      ExpectHypothesesMatch(decoded[s].hypotheses,
-                            run["results"][s]["hypotheses"],
-                            run["name"].get<std::string>() + " batched " +
-                                std::to_string(s));
+      ExpectHypothesesMatch(
+          decoded[s].hypotheses, run["results"][s]["hypotheses"],
+          run["name"].get<std::string>() + " batched " + std::to_string(s));
     }
   }
 }

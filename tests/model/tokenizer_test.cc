@@ -50,8 +50,8 @@ TEST_F(TokenizerTest, UnknownLanguageCodeIsOneUnknownToken) {
 }
 
 TEST_F(TokenizerTest, RejectsInvalidUtf8) {
-  for (const char* bad : {"abc\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80",
-                          "\xc0\xaf"}) {
+  for (const char* bad :
+       {"abc\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xc0\xaf"}) {
     auto ids = tokenizer_->Encode(bad);
     EXPECT_EQ(ids.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(ids.status().message(), HasSubstr("UTF-8"));
