@@ -7,8 +7,9 @@
 #
 # Uses the image's entrypoint, environment and user (from its config) and
 # only overrides the listening address and ports (loopback, free ports).
-# Steps: start -> wait for `glossa health` SERVING -> translate one sentence
-# -> read /metrics -> SIGTERM -> report the exit code. Exits non-zero if any
+# Steps: start -> wait for `glossa health` SERVING -> the image's HEALTHCHECK
+# command -> translate one sentence -> read /metrics -> SIGTERM -> report the
+# exit code. Exits non-zero if any
 # step fails.
 set -euo pipefail
 
@@ -55,8 +56,9 @@ else
   echo "run_chroot.sh: could not mount /proc in the chroot; continuing without it"
 fi
 
+extra_env=(GLOSSA_HOST=127.0.0.1)
 in_image() {  # runs a command inside the image as its user, with its environment
-  env -i "${image_env[@]}" GLOSSA_HOST=127.0.0.1 \
+  env -i "${image_env[@]}" "${extra_env[@]}" \
     chroot --userspec="$uid:$gid" "$mnt" sh -c 'cd "$1" && shift && exec "$@"' sh "${workdir:-/}" "$@"
 }
 
@@ -92,6 +94,17 @@ if ((serving == 0)); then
   echo "run_chroot.sh: health never reported SERVING:" >&2; cat "$log" >&2; exit 1
 fi
 echo "run_chroot.sh: SERVING after $((($(date +%s%N) - started_ns) / 1000000)) ms"
+
+# The image's own HEALTHCHECK command, with GLOSSA_PORT set to the port in use.
+mapfile -t healthcheck < <(inspect '{{if .Docker.Config.Healthcheck}}{{range .Docker.Config.Healthcheck.Test}}{{println .}}{{end}}{{end}}' | sed '/^$/d')
+if [ "${healthcheck[0]:-}" = "CMD-SHELL" ]; then
+  extra_env+=(GLOSSA_PORT="${grpc##*:}")
+  if in_image sh -c "${healthcheck[1]}"; then
+    echo "run_chroot.sh: HEALTHCHECK '${healthcheck[1]}' passed"
+  else
+    echo "run_chroot.sh: HEALTHCHECK '${healthcheck[1]}' failed" >&2; exit 1
+  fi
+fi
 
 echo "run_chroot.sh: translating: $SENTENCE"
 in_image glossa translate --server="$grpc" "$SENTENCE"
