@@ -446,6 +446,8 @@ def main():
             last_ckpt_time = time.time()
         if args.max_steps and step >= args.max_steps:
             break
+    if args.bench:
+        return
     save_last()
     log(f"stopped at step {step}; checkpoint written")
 
