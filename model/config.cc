@@ -53,6 +53,22 @@ absl::StatusOr<Activation> ParseActivation(const std::string& name) {
       name, "'"));
 }
 
+absl::Status ReadBadWords(const json& value, ModelConfig* config) {
+  if (value.is_null()) return absl::OkStatus();
+  if (!value.is_array()) {
+    return absl::InvalidArgumentError(
+        "config field 'bad_words_ids' must be a list of lists of ids");
+  }
+  for (const json& entry : value) {
+    // Only single-token entries ban a token outright; longer sequences
+    // would need n-gram matching, which Marian checkpoints never use.
+    if (entry.is_array() && entry.size() == 1 && entry[0].is_number_integer()) {
+      config->bad_words_ids.push_back(entry[0].get<int>());
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::string_view ActivationName(Activation activation) {
@@ -69,13 +85,72 @@ absl::string_view ActivationName(Activation activation) {
   return "unknown";
 }
 
+static ModelConfig MarianConfigDefaults() {
+  // transformers' MarianConfig defaults, and PretrainedConfig's for the
+  // generation fields, for keys a config.json leaves out.
+  ModelConfig config;
+  config.vocab_size = 58101;
+  config.max_position_embeddings = 1024;
+  config.encoder_layers = config.decoder_layers = 12;
+  config.encoder_ffn_dim = config.decoder_ffn_dim = 4096;
+  config.encoder_attention_heads = config.decoder_attention_heads = 16;
+  config.d_model = 1024;
+  config.activation = Activation::kGelu;
+  config.scale_embedding = false;
+  config.pad_token_id = 58100;
+  config.eos_token_id = 0;
+  config.forced_eos_token_id = 0;
+  config.num_beams = 1;
+  config.max_length = 20;
+  return config;
+}
+
+absl::Status ApplyGenerationConfig(absl::string_view json_text,
+                                   ModelConfig* config) {
+  json root = json::parse(json_text.begin(), json_text.end(), nullptr,
+                          /*allow_exceptions=*/false);
+  if (root.is_discarded() || !root.is_object()) {
+    return absl::InvalidArgumentError(
+        "generation_config.json is not a JSON object");
+  }
+  RETURN_IF_ERROR(ReadInt(root, "num_beams", 1, &config->num_beams));
+  RETURN_IF_ERROR(ReadInt(root, "max_length", 1, &config->max_length));
+  RETURN_IF_ERROR(ReadInt(root, "decoder_start_token_id", 0,
+                          &config->decoder_start_token_id));
+  if (auto it = root.find("forced_eos_token_id"); it != root.end()) {
+    if (it->is_null()) {
+      config->forced_eos_token_id = -1;
+    } else {
+      RETURN_IF_ERROR(ReadInt(root, "forced_eos_token_id", 0,
+                              &config->forced_eos_token_id));
+    }
+  }
+  if (auto it = root.find("bad_words_ids"); it != root.end()) {
+    config->bad_words_ids.clear();
+    RETURN_IF_ERROR(ReadBadWords(*it, config));
+  }
+  for (int id : config->bad_words_ids) {
+    if (id < 0 || id >= config->vocab_size) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "bad_words_ids entry ", id, " is outside the vocabulary of size ",
+          config->vocab_size));
+    }
+  }
+  if (config->decoder_start_token_id >= config->vocab_size ||
+      config->forced_eos_token_id >= config->vocab_size) {
+    return absl::InvalidArgumentError(
+        "generation_config.json names a token outside the vocabulary");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ModelConfig> ParseModelConfig(absl::string_view json_text) {
   json root = json::parse(json_text.begin(), json_text.end(), nullptr,
                           /*allow_exceptions=*/false);
   if (root.is_discarded() || !root.is_object()) {
     return absl::InvalidArgumentError("config.json is not a JSON object");
   }
-  ModelConfig config;
+  ModelConfig config = MarianConfigDefaults();
   if (auto it = root.find("model_type"); it != root.end() && it->is_string()) {
     config.model_type = it->get<std::string>();
   }
@@ -96,7 +171,6 @@ absl::StatusOr<ModelConfig> ParseModelConfig(absl::string_view json_text) {
   config.decoder_start_token_id = config.pad_token_id;
   RETURN_IF_ERROR(ReadInt(root, "decoder_start_token_id", 0,
                           &config.decoder_start_token_id));
-  config.forced_eos_token_id = config.eos_token_id;
   if (auto it = root.find("forced_eos_token_id"); it != root.end()) {
     if (it->is_null()) {
       config.forced_eos_token_id = -1;
@@ -110,7 +184,6 @@ absl::StatusOr<ModelConfig> ParseModelConfig(absl::string_view json_text) {
   RETURN_IF_ERROR(ReadBool(root, "share_encoder_decoder_embeddings",
                            &config.share_encoder_decoder_embeddings));
   RETURN_IF_ERROR(ReadInt(root, "num_beams", 1, &config.num_beams));
-  config.max_length = config.max_position_embeddings;
   RETURN_IF_ERROR(ReadInt(root, "max_length", 1, &config.max_length));
   if (auto it = root.find("activation_function"); it != root.end()) {
     if (!it->is_string()) {
@@ -120,20 +193,8 @@ absl::StatusOr<ModelConfig> ParseModelConfig(absl::string_view json_text) {
     ASSIGN_OR_RETURN(config.activation,
                      ParseActivation(it->get<std::string>()));
   }
-  if (auto it = root.find("bad_words_ids");
-      it != root.end() && !it->is_null()) {
-    if (!it->is_array()) {
-      return absl::InvalidArgumentError(
-          "config field 'bad_words_ids' must be a list of lists of ids");
-    }
-    for (const json& entry : *it) {
-      // Only single-token entries ban a token outright; longer sequences
-      // would need n-gram matching, which Marian checkpoints never use.
-      if (entry.is_array() && entry.size() == 1 &&
-          entry[0].is_number_integer()) {
-        config.bad_words_ids.push_back(entry[0].get<int>());
-      }
-    }
+  if (auto it = root.find("bad_words_ids"); it != root.end()) {
+    RETURN_IF_ERROR(ReadBadWords(*it, &config));
   }
 
   if (config.vocab_size <= 0) {

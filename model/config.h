@@ -29,7 +29,7 @@ struct ModelConfig {
   int pad_token_id = 0;
   int eos_token_id = 0;
   int decoder_start_token_id = 0;
-  // EOS is forced as the last allowed token (Hugging Face's
+  // This token is forced as the last allowed one (Hugging Face's
   // forced_eos_token_id; MarianConfig defaults it to 0). -1: not forced.
   int forced_eos_token_id = 0;
   // Token ids never generated (flattened from bad_words_ids [[id], ...];
@@ -41,8 +41,16 @@ struct ModelConfig {
   int max_length = 512;
 };
 
-// Parses config.json text. InvalidArgument names the bad field.
+// Parses config.json text; keys it leaves out take transformers'
+// MarianConfig defaults (gelu, no embedding scaling, max_length 20, ...).
+// InvalidArgument names the bad field.
 absl::StatusOr<ModelConfig> ParseModelConfig(absl::string_view json_text);
+
+// Applies generation_config.json (num_beams, max_length, bad_words_ids,
+// forced_eos_token_id, decoder_start_token_id), which takes precedence over
+// config.json in Hugging Face's generate().
+absl::Status ApplyGenerationConfig(absl::string_view json_text,
+                                   ModelConfig* config);
 absl::string_view ActivationName(Activation activation);
 
 }  // namespace glossa::model

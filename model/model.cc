@@ -249,6 +249,15 @@ absl::StatusOr<std::shared_ptr<const Model>> Model::Load(
     return absl::InvalidArgumentError(
         absl::StrCat(config_path, ": ", config.status().message()));
   }
+  const std::string generation_path = dir + "/generation_config.json";
+  if (auto generation_text = ReadFile(generation_path); generation_text.ok()) {
+    const absl::Status status =
+        ApplyGenerationConfig(*generation_text, &*config);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(generation_path, ": ", status.message()));
+    }
+  }
   const std::string weights_path = dir + "/model.safetensors";
   ASSIGN_OR_RETURN(auto reader, SafetensorsReader::Open(weights_path));
   // Accept names with and without the "model." prefix (older exports).

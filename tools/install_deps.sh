@@ -23,7 +23,7 @@ TEST_PACKAGES=(
   curl ca-certificates
 )
 # Optional groups, selected with flags.
-PYTORCH_PACKAGES=(python3-torch python3-sentencepiece)      # --with-torch: fixtures, training
+PYTORCH_PACKAGES=(python3-torch python3-sentencepiece libopenblas0-pthread)      # --with-torch: fixtures, training
 DATA_PACKAGES=(trans-de-en dpkg-dev)    # --with-data: corpus building
 IMAGE_PACKAGES=(buildah mmdebstrap podman fuse-overlayfs)  # --with-image
 

@@ -32,14 +32,48 @@ TEST(ConfigTest, ParsesMarianFields) {
   EXPECT_EQ(config->max_length, 50);
 }
 
-TEST(ConfigTest, ForcedEosDefaultsToEosAndNullDisablesIt) {
-  auto defaulted = ParseModelConfig(R"({"vocab_size": 10, "eos_token_id": 2})");
-  ASSERT_TRUE(defaulted.ok());
-  EXPECT_EQ(defaulted->forced_eos_token_id, 2);
+TEST(ConfigTest, ForcedEosDefaultsToZeroAndNullDisablesIt) {
+  const std::string base = R"("vocab_size": 10, "pad_token_id": 9,
+      "d_model": 16, "encoder_attention_heads": 2,
+      "decoder_attention_heads": 2)";
+  auto defaulted = ParseModelConfig("{" + base + "}");
+  ASSERT_TRUE(defaulted.ok()) << defaulted.status();
+  EXPECT_EQ(defaulted->forced_eos_token_id, 0);  // MarianConfig's default
   auto disabled =
-      ParseModelConfig(R"({"vocab_size": 10, "forced_eos_token_id": null})");
+      ParseModelConfig("{" + base + R"(, "forced_eos_token_id": null})");
   ASSERT_TRUE(disabled.ok());
   EXPECT_EQ(disabled->forced_eos_token_id, -1);
+}
+
+TEST(ConfigTest, MissingKeysTakeMarianConfigDefaults) {
+  auto config = ParseModelConfig(R"({"vocab_size": 100, "d_model": 64,
+      "encoder_attention_heads": 4, "decoder_attention_heads": 4,
+      "pad_token_id": 99})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->activation, Activation::kGelu);
+  EXPECT_FALSE(config->scale_embedding);
+  EXPECT_EQ(config->max_length, 20);
+  EXPECT_EQ(config->num_beams, 1);
+  EXPECT_EQ(config->encoder_layers, 12);
+  EXPECT_EQ(config->decoder_start_token_id, 99);
+}
+
+TEST(ConfigTest, GenerationConfigOverridesConfig) {
+  auto config = ParseModelConfig(R"({"vocab_size": 100, "d_model": 64,
+      "encoder_attention_heads": 4, "decoder_attention_heads": 4,
+      "pad_token_id": 99, "num_beams": 2, "max_length": 50,
+      "bad_words_ids": [[99]]})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(ApplyGenerationConfig(R"({"num_beams": 6, "max_length": 300,
+      "bad_words_ids": [[98]], "forced_eos_token_id": null})",
+                                    &*config)
+                  .ok());
+  EXPECT_EQ(config->num_beams, 6);
+  EXPECT_EQ(config->max_length, 300);
+  EXPECT_EQ(config->bad_words_ids, std::vector<int>({98}));
+  EXPECT_EQ(config->forced_eos_token_id, -1);
+  EXPECT_FALSE(
+      ApplyGenerationConfig(R"({"bad_words_ids": [[1000]]})", &*config).ok());
 }
 
 TEST(ConfigTest, RejectsBadValuesByName) {
@@ -52,7 +86,7 @@ TEST(ConfigTest, RejectsBadValuesByName) {
           .status()
           .message(),
       HasSubstr("activation_function"));
-  EXPECT_THAT(ParseModelConfig(R"({"d_model": 64})").status().message(),
+  EXPECT_THAT(ParseModelConfig(R"({"vocab_size": 0})").status().message(),
               HasSubstr("vocab_size"));
   EXPECT_THAT(ParseModelConfig(R"({"vocab_size": 10, "pad_token_id": 10})")
                   .status()
