@@ -191,5 +191,41 @@ TEST(AttentionTest, StridedInputsMatchContiguous) {
   EXPECT_EQ(strided, contiguous);
 }
 
+// The decoder's single-query kernel over transposed, padded keys against
+// the same naive attention, for head sizes on and off its 16-wide blocks.
+TEST(AttentionTest, SingleQueryOverTransposedKeysMatchesNaive) {
+  for (const int head_dim : {16, 24, 64}) {
+    for (const int n_k : {1, 7, 16, 33}) {
+      const int heads = 2, d = heads * head_dim;
+      const int stride = KeyStride(n_k);
+      const auto q = Random(d, 20), k = Random(n_k * d, 21),
+                 v = Random(n_k * d, 22);
+      std::vector<float> keys_t(static_cast<size_t>(d) * stride, 0.0f);
+      for (int j = 0; j < n_k; ++j) {
+        for (int c = 0; c < d; ++c) keys_t[c * stride + j] = k[j * d + c];
+      }
+      const auto expected =
+          NaiveAttention(q, k, v, 1, n_k, heads, head_dim,
+                         std::vector<bool>(n_k, true), false, 0);
+      std::vector<float> out(d);
+      SingleQueryAttention(q.data(), keys_t.data(), stride, v.data(), d, n_k,
+                           heads, head_dim, 1.0f / std::sqrt(head_dim),
+                           out.data());
+      for (int i = 0; i < d; ++i) {
+        EXPECT_NEAR(out[i], expected[i], 1e-5)
+            << "head_dim " << head_dim << " n_k " << n_k;
+      }
+    }
+  }
+}
+
+TEST(LogSumExpTest, MatchesDoublePrecisionAndIgnoresMaskedEntries) {
+  std::vector<float> x = Random(1000, 23, 4.0f);
+  x[3] = -INFINITY;
+  double sum = 0;
+  for (float v : x) sum += std::exp(static_cast<double>(v));
+  EXPECT_NEAR(LogSumExp(x.data(), 1000), std::log(sum), 1e-5);
+}
+
 }  // namespace
 }  // namespace glossa::model
