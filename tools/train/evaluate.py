@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""Scores a model directory on the held-out set with the PyTorch reference.
+
+  tools/train/evaluate.py [--model models/de-en] [--split test] [--beams 1]
+
+Decodes tools/data/heldout/SPLIT.de (greedy by default), scores against
+SPLIT.en with tools/eval/score.py (sacreBLEU-compatible BLEU and chrF),
+overall and per kind (dictionary sentences, phrases, words, UI strings), and
+writes the hypotheses to tools/train/runs/eval/SPLIT.MODEL.hyp.
+"""
+
+import argparse
+import collections
+import json
+import os
+import sys
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
+sys.path.insert(0, os.path.join(ROOT, "tools", "eval"))
+
+from marian_io import load_model_dir  # noqa: E402
+from marian_tokenizer import MarianTokenizer  # noqa: E402
+from score import bleu, chrf  # noqa: E402
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f]
+
+
+def translate(model, tok, lines, beams, batch_size=48):
+    enc = [tok.encode(s) for s in lines]
+    order = sorted(range(len(lines)), key=lambda i: len(enc[i]))
+    out = [None] * len(lines)
+    for b in range(0, len(order), batch_size):
+        idx = order[b:b + batch_size]
+        ids, mask = tok.encode_batch([lines[i] for i in idx])
+        longest = max(len(enc[i]) for i in idx)
+        hyps = model.generate(torch.tensor(ids), torch.tensor(mask), num_beams=beams,
+                              max_length=min(256, 2 * longest + 10))
+        for i, h in zip(idx, hyps):
+            out[i] = tok.decode(h[0].tokens)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=os.path.join(ROOT, "models", "de-en"))
+    ap.add_argument("--heldout", default=os.path.join(ROOT, "tools", "data", "heldout"))
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--beams", type=int, default=1)
+    ap.add_argument("--out", default=os.path.join(HERE, "runs", "eval"))
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+
+    src = read(os.path.join(args.heldout, args.split + ".de"))
+    ref = read(os.path.join(args.heldout, args.split + ".en"))
+    kinds = [k.split("\t")[0] for k in read(os.path.join(args.heldout, args.split + ".kind"))]
+    model, _ = load_model_dir(args.model)
+    tok = MarianTokenizer.from_dir(args.model)
+    t0 = time.time()
+    hyp = translate(model, tok, src, args.beams)
+    seconds = time.time() - t0
+
+    os.makedirs(args.out, exist_ok=True)
+    name = os.path.basename(os.path.normpath(args.model))
+    with open(os.path.join(args.out, f"{args.split}.{name}.beam{args.beams}.hyp"), "w",
+              encoding="utf-8") as f:
+        f.write("\n".join(hyp) + "\n")
+
+    result = {"split": args.split, "lines": len(src), "beams": args.beams,
+              "decode_seconds": round(seconds, 1)}
+    groups = collections.OrderedDict([("all", list(range(len(src))))])
+    for k in sorted(set(kinds)):
+        groups[k] = [i for i, x in enumerate(kinds) if x == k]
+    for g, idx in groups.items():
+        h = [hyp[i] for i in idx]
+        r = [ref[i] for i in idx]
+        result[g] = {"lines": len(idx), "bleu": round(bleu(h, r).score, 2),
+                     "chrf": round(chrf(h, r).score, 2)}
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
