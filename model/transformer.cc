@@ -16,7 +16,7 @@ namespace {
 // otherwise allocate and zero ~10 MB every step. Every buffer is fully
 // written before it is read, so growing without clearing is safe.
 struct Scratch {
-  std::vector<float> x, normed, output, projected, context, hidden;
+  std::vector<float> x, normed, output, projected, context, hidden, cross;
 };
 
 float* Grow(std::vector<float>& buffer, size_t n) {
@@ -165,8 +165,8 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
 
   const int layers = c.decoder_layers;
   const int kv_width = 2 * d * layers;
-  std::vector<float> cross(static_cast<size_t>(total) * kv_width);
-  RETURN_IF_ERROR(backend_->Linear(*w.cross_kv, x, total, cross.data()));
+  float* cross = Grow(scratch.cross, static_cast<size_t>(total) * kv_width);
+  RETURN_IF_ERROR(backend_->Linear(*w.cross_kv, x, total, cross));
   std::vector<EncodedSource> encoded(num_sources);
   for (int s = 0; s < num_sources; ++s) {
     const int len = static_cast<int>(sources[s]->size());

@@ -1,5 +1,6 @@
 // Decoding rules on their own: option validation, generation rules, top-k,
 // sampling, and the beam hypotheses bookkeeping.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -108,6 +109,21 @@ TEST(TopKTest, BestFirstTiesByIndex) {
   EXPECT_EQ(top[0].second, 4);
   EXPECT_EQ(top[1].second, 1);
   EXPECT_EQ(top[2].second, 2);
+}
+
+TEST(TopKTest, LargeInputsMatchAFullSort) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal;
+  std::vector<float> x(32003);
+  for (float& v : x) v = normal(rng);
+  x[100] = -std::numeric_limits<float>::infinity();
+  std::vector<int> order(x.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return x[a] > x[b]; });
+  const auto top = TopK(x.data(), static_cast<int>(x.size()), 8);
+  ASSERT_EQ(top.size(), 8u);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(top[i].second, order[i]);
 }
 
 TEST(SamplingTest, SameSeedSameTokensAndFiltersRespected) {
