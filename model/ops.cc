@@ -40,6 +40,19 @@ float MaxOf(const float* x, int n) {
   return max_value;
 }
 
+// x[i] = exp(x[i] - max(x)) in place; returns the sum (the softmax
+// normaliser), leaving the division to the caller.
+float ExpShiftedSum(float* x, int n) {
+  const float max_value = MaxOf(x, n);
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (int i = 0; i < n; ++i) {
+    x[i] = FastExp(x[i] - max_value);
+    sum += x[i];
+  }
+  return sum;
+}
+
 }  // namespace
 
 GLOSSA_MULTIVERSION float LogSumExp(const float* x, int n) {
@@ -104,14 +117,7 @@ void AddAndLayerNorm(float* x, const float* residual, int rows, int dim,
 }
 
 void SoftmaxInPlace(float* x, int n) {
-  const float max_value = MaxOf(x, n);
-  float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-  for (int i = 0; i < n; ++i) {
-    x[i] = FastExp(x[i] - max_value);
-    sum += x[i];
-  }
-  const float inv = 1.0f / sum;
+  const float inv = 1.0f / ExpShiftedSum(x, n);
   for (int i = 0; i < n; ++i) x[i] *= inv;
 }
 
@@ -165,14 +171,7 @@ GLOSSA_MULTIVERSION void MultiHeadAttention(
         for (int d = 0; d < head_dim; ++d) dot += qi[d] * kj[d];
         scores[j] = dot * scale;
       }
-      const float max_score = MaxOf(scores.data(), limit);
-      float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-      for (int j = 0; j < limit; ++j) {
-        scores[j] = FastExp(scores[j] - max_score);
-        sum += scores[j];
-      }
-      const float inv = 1.0f / sum;
+      const float inv = 1.0f / ExpShiftedSum(scores.data(), limit);
       float* oi = out + static_cast<size_t>(i) * out_stride + h * head_dim;
       std::fill(oi, oi + head_dim, 0.0f);
       for (int j = 0; j < limit; ++j) {
@@ -214,14 +213,7 @@ GLOSSA_MULTIVERSION void SingleQueryAttention(const float* q,
 #pragma omp simd
       for (int j = 0; j < kBlock; ++j) s[j0 + j] = acc[j] * scale;
     }
-    const float max_score = MaxOf(s, n_k);
-    float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-    for (int j = 0; j < n_k; ++j) {
-      s[j] = FastExp(s[j] - max_score);
-      sum += s[j];
-    }
-    const float inv = 1.0f / sum;
+    const float inv = 1.0f / ExpShiftedSum(s, n_k);
     float* o = out + h * head_dim;
     if (head_dim % kBlock != 0) {  // unusual head sizes: plain loops
       std::fill(o, o + head_dim, 0.0f);
