@@ -117,7 +117,7 @@ based=$(date +%s)
 # HEALTHCHECK); --layers caches the dependency layer between builds.
 echo "build_image.sh: building $TAG (JOBS=$JOBS)"
 nice -n 19 "${BUILDAH[@]}" bud \
-  --isolation=chroot --pull-never --format=docker "${CACHE[@]}" \
+  --isolation=chroot --pull-never --format=docker --force-rm "${CACHE[@]}" \
   --build-arg "JOBS=$JOBS" \
   -f "$ROOT/Dockerfile" -t "$TAG" "$ROOT"
 done_at=$(date +%s)
