@@ -6,7 +6,7 @@ JOBS ?= 2
 MODEL ?= models/de-en
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test bench fixtures format clean
+.PHONY: all deps configure build run test bench fixtures image format clean
 
 all: build
 
@@ -38,6 +38,12 @@ bench: build
 fixtures:
 	bash tools/install_deps.sh --with-torch
 	/usr/bin/python3 tools/reference/make_fixtures.py --out tests/reference/fixtures
+
+IMAGE ?= glossa:latest
+# Container image with buildah, no Docker daemon needed (docs/deploy.md).
+image:
+	bash tools/install_deps.sh --with-image
+	bash deploy/image/build_image.sh --tag $(IMAGE) --jobs $(JOBS) --save $(BUILD_DIR)/glossa-image.tar
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
