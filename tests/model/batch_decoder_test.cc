@@ -183,11 +183,15 @@ TEST(BatchDecoderTest, DifferentSeedsDiffer) {
 
 TEST(BatchDecoderTest, RemoveFreesRowsAndLeavesOthersIntact) {
   auto model = SmallModel(false);
+  // Minimum lengths keep both sequences alive for the first steps whatever
+  // the random weights prefer.
   DecodingOptions beam;
   beam.beam_size = 3;
   beam.max_output_tokens = 12;
+  beam.min_output_tokens = 6;
   DecodingOptions greedy;
   greedy.max_output_tokens = 12;
+  greedy.min_output_tokens = 6;
   BatchDecoder decoder(model);
   auto ids = decoder.Add({{Sources()[0], beam}, {Sources()[2], greedy}});
   ASSERT_TRUE(ids.ok());
