@@ -51,6 +51,12 @@ absl::Status Residual(bool pre_norm, const LayerNormWeights& norm, int rows,
 
 void DecoderCache::Reserve(int positions, int layers, int d_model) {
   if (positions <= capacity) return;
+  if (length == 0) {  // nothing to keep
+    capacity = KeyStride(std::max(positions, 8));
+    keys.assign(static_cast<size_t>(layers) * d_model * capacity, 0.0f);
+    values.assign(static_cast<size_t>(layers) * capacity * d_model, 0.0f);
+    return;
+  }
   const int new_capacity = KeyStride(std::max({positions, 2 * capacity, 8}));
   std::vector<float> new_keys(static_cast<size_t>(layers) * d_model *
                               new_capacity);
