@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "model/file_util.h"
 #include "model/model_weights.h"
 #include "model/ops.h"
 #include "model/safetensors_reader.h"
@@ -15,14 +16,6 @@ namespace glossa::model {
 namespace {
 
 using Shape = std::vector<int64_t>;
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 // Builds the packed weights from named tensors.
 class WeightBuilder {
@@ -243,14 +236,15 @@ absl::StatusOr<std::shared_ptr<const Model>> Model::FromTensors(
 absl::StatusOr<std::shared_ptr<const Model>> Model::Load(
     const std::string& dir, const LoadOptions& options) {
   const std::string config_path = dir + "/config.json";
-  ASSIGN_OR_RETURN(std::string config_text, ReadFile(config_path));
+  ASSIGN_OR_RETURN(std::string config_text, ReadFileToString(config_path));
   auto config = ParseModelConfig(config_text);
   if (!config.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(config_path, ": ", config.status().message()));
   }
   const std::string generation_path = dir + "/generation_config.json";
-  if (auto generation_text = ReadFile(generation_path); generation_text.ok()) {
+  if (auto generation_text = ReadFileToString(generation_path);
+      generation_text.ok()) {
     const absl::Status status =
         ApplyGenerationConfig(*generation_text, &*config);
     if (!status.ok()) {

@@ -11,6 +11,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "model/file_util.h"
 #include "model/status_macros.h"
 
 namespace glossa::model {
@@ -196,10 +197,9 @@ absl::Status WriteRandomModel(const ModelConfig& c, uint64_t seed,
     }
     std::ofstream(out_dir + "/" + file, std::ios::binary) << in.rdbuf();
   }
-  std::ifstream vocab_in(tokenizer_dir + "/vocab.json");
-  std::stringstream vocab_text;
-  vocab_text << vocab_in.rdbuf();
-  nlohmann::json vocab = nlohmann::json::parse(vocab_text.str(), nullptr,
+  ASSIGN_OR_RETURN(std::string vocab_text,
+                   ReadFileToString(tokenizer_dir + "/vocab.json"));
+  nlohmann::json vocab = nlohmann::json::parse(vocab_text, nullptr,
                                                /*allow_exceptions=*/false);
   if (vocab.is_discarded() || !vocab.is_object()) {
     return absl::InvalidArgumentError(

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "model/file_util.h"
 #include "model/spm_shim.h"
 #include "model/status_macros.h"
 
@@ -89,14 +90,6 @@ absl::StatusOr<const ShimLibrary*> LoadShim() {
   return absl::InternalError(
       absl::StrCat("cannot load the SentencePiece shim ", kShimName,
                    " (set GLOSSA_SPM_SHIM to its path):", errors));
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 bool IsValidUtf8(absl::string_view text) {
@@ -209,7 +202,7 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Load(
   ASSIGN_OR_RETURN(tokenizer->target_,
                    SentencePieceShim::Load(dir + "/target.spm"));
   const std::string vocab_path = dir + "/vocab.json";
-  ASSIGN_OR_RETURN(std::string vocab_text, ReadFile(vocab_path));
+  ASSIGN_OR_RETURN(std::string vocab_text, ReadFileToString(vocab_path));
   const nlohmann::json vocab =
       nlohmann::json::parse(vocab_text, nullptr, /*allow_exceptions=*/false);
   if (vocab.is_discarded() || !vocab.is_object() || vocab.empty()) {
