@@ -282,6 +282,9 @@ def main():
     ap.add_argument("--clip", type=float, default=5.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--bf16", action="store_true",
+                    help="bfloat16 autocast for the forward pass (fp32 weights and optimizer); "
+                         "~1.7x faster matmuls on CPUs with AVX-512 BF16")
     ap.add_argument("--ckpt-minutes", type=float, default=8.0)
     ap.add_argument("--eval-every", type=int, default=500, help="steps between dev evaluations")
     ap.add_argument("--bleu-lines", type=int, default=400, help="dev lines decoded for BLEU")
@@ -406,7 +409,9 @@ def main():
         x, m, d, y, ntok = make_tensors(idx, src, src_off, tgt, tgt_off, pad, cfg["decoder_start_token_id"])
         for g in opt.param_groups:
             g["lr"] = lr_at(step + 1)
-        logits = model(x, m, d)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            logits = model(x, m, d)
+        logits = logits.float()
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=pad,
                                label_smoothing=hp["label_smoothing"], reduction="sum") / ntok
         opt.zero_grad(set_to_none=True)
