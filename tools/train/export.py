@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """Exports a training checkpoint as a MarianMT-layout model directory.
 
-  tools/train/export.py [--run tools/train/runs/de-en] [--checkpoint best|last|PATH]
+  tools/train/export.py [--run tools/train/runs/de-en] [--checkpoint best|last|PATH[,PATH...]]
                         [--out models/de-en] [--dtype float16]
 
 Writes config.json, generation_config.json, tokenizer_config.json,
 model.safetensors, source.spm, target.spm and vocab.json through
 tools/reference/marian_io.save_model_dir (an existing README.md is kept), then
-reloads the directory and translates a few sentences as a smoke test.
+reloads the directory and translates a few sentences as a smoke test. With
+several comma-separated checkpoints, their weights are averaged.
 """
 
 import argparse
@@ -39,19 +40,25 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(2)
 
-    path = {"best": os.path.join(args.run, "ckpt_best.pt"),
-            "last": os.path.join(args.run, "ckpt_last.pt")}.get(args.checkpoint, args.checkpoint)
-    ckpt = torch.load(path, map_location="cpu")
+    paths = [{"best": os.path.join(args.run, "ckpt_best.pt"),
+              "last": os.path.join(args.run, "ckpt_last.pt")}.get(name, name)
+             for name in args.checkpoint.split(",")]
+    ckpts = [torch.load(path, map_location="cpu") for path in paths]
+    ckpt = ckpts[-1]
     cfg = ckpt["config"]
     model = MarianModel(cfg)
-    model.load_state_dict(ckpt["model"])
+    # Several checkpoints: their parameters are averaged (the mean of the
+    # last few snapshots of one run is usually better than any of them).
+    state = {k: sum(c["model"][k].float() for c in ckpts) / len(ckpts) for k in ckpt["model"]}
+    model.load_state_dict(state)
     model.eval()
     vocab_dir = os.path.join(args.run, "vocab")
     with open(os.path.join(vocab_dir, "vocab.json"), encoding="utf-8") as f:
         vocab = json.load(f)
     save_model_dir(model, cfg, args.out, os.path.join(vocab_dir, "source.spm"),
                    os.path.join(vocab_dir, "target.spm"), vocab, dtype=args.dtype)
-    info = {"checkpoint": os.path.basename(path), "step": ckpt.get("step"), "dev": ckpt.get("dev")}
+    info = {"checkpoints": [os.path.basename(p) for p in paths],
+            "steps": [c.get("step") for c in ckpts], "dev": ckpt.get("dev")}
     print(json.dumps(info))
 
     # smoke test: reload what was written and translate

@@ -350,6 +350,10 @@ def main():
         best_bleu, tokens_seen = state["best_bleu"], state.get("tokens_seen", 0)
         torch.set_rng_state(state["torch_rng"])
         del state
+        # ckpt_last may predate the latest improvement (it is written every
+        # few minutes): the best checkpoint's own score is the bar to beat.
+        if os.path.exists(ckpt_best):
+            best_bleu = max(best_bleu, torch.load(ckpt_best, map_location="cpu")["dev"]["dev_bleu"])
     nparams = sum(p.numel() for p in params)
     log(f"model: {cfg['encoder_layers']}+{cfg['decoder_layers']} layers, d_model {cfg['d_model']}, "
         f"{nparams / 1e6:.2f}M parameters; corpus {len(src_len)} pairs; hp {hp}")
@@ -389,6 +393,10 @@ def main():
             + (f" chrF {c:.2f}" if c is not None else "") + f" ({rec['eval_seconds']} s)")
         for i in range(3):
             log(f"  {dev_de[bleu_idx[i]]!r} -> {hyps[i]!r}")
+        # Weights of every evaluated step, for checkpoint averaging at export.
+        os.makedirs(os.path.join(args.run, "snapshots"), exist_ok=True)
+        atomic_save({"model": model.state_dict(), "config": cfg, "step": step, "dev": rec},
+                    os.path.join(args.run, "snapshots", f"step{step:06d}.pt"))
         if b > best_bleu:
             best_bleu = b
             atomic_save({"model": model.state_dict(), "config": cfg, "step": step, "dev": rec}, ckpt_best)
