@@ -200,6 +200,21 @@ absl::StatusOr<ModelConfig> ParseModelConfig(absl::string_view json_text) {
   if (config.vocab_size <= 0) {
     return absl::InvalidArgumentError("config field 'vocab_size' is missing");
   }
+  // Marian checkpoints converted with separate source and target
+  // vocabularies (target_vocab.json) size the decoder's embeddings and output
+  // layer by decoder_vocab_size; the engine serves one shared vocabulary.
+  if (auto it = root.find("decoder_vocab_size");
+      it != root.end() && !it->is_null()) {
+    int decoder_vocab_size = 0;
+    RETURN_IF_ERROR(
+        ReadInt(root, "decoder_vocab_size", 1, &decoder_vocab_size));
+    if (decoder_vocab_size != config.vocab_size) {
+      return absl::UnimplementedError(absl::StrCat(
+          "decoder_vocab_size ", decoder_vocab_size,
+          " differs from vocab_size ", config.vocab_size,
+          ": separate source and target vocabularies are not supported"));
+    }
+  }
   if (config.d_model % config.encoder_attention_heads != 0 ||
       config.d_model % config.decoder_attention_heads != 0) {
     return absl::InvalidArgumentError(

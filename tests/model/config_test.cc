@@ -76,6 +76,20 @@ TEST(ConfigTest, GenerationConfigOverridesConfig) {
       ApplyGenerationConfig(R"({"bad_words_ids": [[1000]]})", &*config).ok());
 }
 
+TEST(ConfigTest, DecoderVocabSizeMustMatchTheSharedVocabulary) {
+  const std::string base = R"("vocab_size": 10, "pad_token_id": 9,
+      "d_model": 16, "encoder_attention_heads": 2,
+      "decoder_attention_heads": 2)";
+  EXPECT_TRUE(
+      ParseModelConfig("{" + base + R"(, "decoder_vocab_size": 10})").ok());
+  EXPECT_TRUE(
+      ParseModelConfig("{" + base + R"(, "decoder_vocab_size": null})").ok());
+  const absl::Status separate =
+      ParseModelConfig("{" + base + R"(, "decoder_vocab_size": 12})").status();
+  EXPECT_EQ(separate.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(separate.message(), HasSubstr("decoder_vocab_size 12"));
+}
+
 TEST(ConfigTest, RejectsBadValuesByName) {
   EXPECT_THAT(ParseModelConfig(R"({"vocab_size": 10, "d_model": "x"})")
                   .status()
