@@ -393,11 +393,14 @@ class MarianModel(nn.Module):
         return h
 
     def decode(self, decoder_input_ids: torch.Tensor, encoder_out: torch.Tensor,
-               attention_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+               attention_mask: Optional[torch.Tensor] = None, last_only: bool = False) -> torch.Tensor:
         """Teacher-forced decoder: [B, T] ids -> [B, T, V] logits.
 
         Position t attends to decoder positions <= t and to the unpadded
         source positions. No decoder padding mask (as in generate()).
+        last_only: project only position T-1 ([B, 1, V]); generation needs
+        no more, and the vocabulary projection of every earlier position
+        would dominate its cost.
         """
         if attention_mask is None:
             attention_mask = torch.ones(encoder_out.shape[:2], dtype=torch.long)
@@ -410,6 +413,8 @@ class MarianModel(nn.Module):
             h = layer(h, encoder_out, causal_blocked, enc_key_blocked)
         if dec.layer_norm is not None:
             h = dec.layer_norm(h)
+        if last_only:
+            h = h[:, -1:, :]
         return torch.matmul(h, self.output_embeddings().t()) + self.final_logits_bias
 
     def forward(self, input_ids: torch.Tensor, attention_mask: Optional[torch.Tensor],
@@ -494,7 +499,7 @@ class MarianModel(nn.Module):
         margins = [math.inf] * batch
         while seqs.shape[1] < max_length and not all(finished):
             cur_len = seqs.shape[1]
-            logits = self.decode(seqs, enc, attention_mask)[:, -1, :].float()
+            logits = self.decode(seqs, enc, attention_mask, last_only=True)[:, -1, :].float()
             raw_logprobs = torch.log_softmax(logits, dim=-1)
             scores = self._process_scores(logits, cur_len, min_length, max_length)
             top2 = torch.topk(scores, 2, dim=-1)
@@ -536,7 +541,7 @@ class MarianModel(nn.Module):
 
         while True:
             cur_len = seqs.shape[1]  # decoder start included
-            logits = self.decode(seqs, enc, mask)[:, -1, :].float()
+            logits = self.decode(seqs, enc, mask, last_only=True)[:, -1, :].float()
             logprobs = torch.log_softmax(logits, dim=-1)
             logprobs = self._process_scores(logprobs, cur_len, min_length, max_length)
             totals = (logprobs + beam_scores[:, None]).view(batch, k * vocab)
