@@ -2,29 +2,28 @@
 """Scores a model directory on the held-out set with the PyTorch reference.
 
   tools/train/evaluate.py [--model models/de-en] [--split test] [--beams 1]
+                          [--engine build/bin/glossa-engine]
 
 Decodes tools/data/heldout/SPLIT.de (greedy by default), scores against
 SPLIT.en with tools/eval/score.py (sacreBLEU-compatible BLEU and chrF),
 overall and per kind (dictionary sentences, phrases, words, UI strings), and
-writes the hypotheses to tools/train/runs/eval/SPLIT.MODEL.hyp.
+writes the hypotheses to tools/train/runs/eval/SPLIT.MODEL.beamN.hyp. With
+--engine, Glossa's own engine decodes instead of the PyTorch reference.
 """
 
 import argparse
 import collections
 import json
 import os
+import subprocess
 import sys
 import time
-
-import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
 sys.path.insert(0, os.path.join(ROOT, "tools", "eval"))
 
-from marian_io import load_model_dir  # noqa: E402
-from marian_tokenizer import MarianTokenizer  # noqa: E402
 from score import bleu, chrf  # noqa: E402
 
 
@@ -34,6 +33,8 @@ def read(path):
 
 
 def translate(model, tok, lines, beams, batch_size=48):
+    import torch
+    torch.set_num_threads(2)
     enc = [tok.encode(s) for s in lines]
     order = sorted(range(len(lines)), key=lambda i: len(enc[i]))
     out = [None] * len(lines)
@@ -48,6 +49,16 @@ def translate(model, tok, lines, beams, batch_size=48):
     return out
 
 
+def translate_with_engine(engine, model_dir, lines, beams):
+    run = subprocess.run([engine, "translate", f"--model={model_dir}", f"--beam_size={beams}"],
+                         input="".join(s + "\n" for s in lines), capture_output=True, text=True,
+                         check=True)
+    out = run.stdout.split("\n")[:len(lines)]
+    if len(out) != len(lines):
+        raise RuntimeError(f"{engine}: {len(out)} output lines for {len(lines)} inputs")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -56,16 +67,24 @@ def main():
     ap.add_argument("--split", default="test")
     ap.add_argument("--beams", type=int, default=1)
     ap.add_argument("--out", default=os.path.join(HERE, "runs", "eval"))
+    ap.add_argument("--engine", default="",
+                    help="decode with this glossa-engine binary instead of the PyTorch reference "
+                         "(what the server runs; much faster for beam search)")
     args = ap.parse_args()
-    torch.set_num_threads(2)
 
     src = read(os.path.join(args.heldout, args.split + ".de"))
     ref = read(os.path.join(args.heldout, args.split + ".en"))
     kinds = [k.split("\t")[0] for k in read(os.path.join(args.heldout, args.split + ".kind"))]
-    model, _ = load_model_dir(args.model)
-    tok = MarianTokenizer.from_dir(args.model)
     t0 = time.time()
-    hyp = translate(model, tok, src, args.beams)
+    if args.engine:
+        hyp = translate_with_engine(args.engine, args.model, src, args.beams)
+    else:
+        # PyTorch only when it decodes: --engine runs without it.
+        from marian_io import load_model_dir
+        from marian_tokenizer import MarianTokenizer
+        model, _ = load_model_dir(args.model)
+        tok = MarianTokenizer.from_dir(args.model)
+        hyp = translate(model, tok, src, args.beams)
     seconds = time.time() - t0
 
     os.makedirs(args.out, exist_ok=True)
@@ -75,6 +94,7 @@ def main():
         f.write("\n".join(hyp) + "\n")
 
     result = {"split": args.split, "lines": len(src), "beams": args.beams,
+              "decoder": "glossa-engine" if args.engine else "pytorch-reference",
               "decode_seconds": round(seconds, 1)}
     groups = collections.OrderedDict([("all", list(range(len(src))))])
     for k in sorted(set(kinds)):
