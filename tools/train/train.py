@@ -300,6 +300,9 @@ def main():
     ap.add_argument("--single-word-keep", type=float, default=1.0,
                     help="fraction of the single-word (dictionary headword) pairs used per epoch; "
                          "they are ~58%% of the pairs and ~38%% of the target words")
+    ap.add_argument("--lr-scale", type=float, default=1.0,
+                    help="multiplies the learning-rate schedule from here on (resumed runs keep "
+                         "their recorded peak; this adjusts it without restarting the schedule)")
     ap.add_argument("--bf16", action="store_true",
                     help="bfloat16 autocast for the forward pass (fp32 weights and optimizer); "
                          "~1.7x faster matmuls on CPUs with AVX-512 BF16")
@@ -380,7 +383,7 @@ def main():
 
     def lr_at(s):
         s = max(s, 1)
-        return hp["lr"] * min(s / hp["warmup"], math.sqrt(hp["warmup"] / s))
+        return args.lr_scale * hp["lr"] * min(s / hp["warmup"], math.sqrt(hp["warmup"] / s))
 
     stop = {"flag": False}
 
