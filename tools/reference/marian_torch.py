@@ -497,22 +497,26 @@ class MarianModel(nn.Module):
         tokens = [[] for _ in range(batch)]
         logprobs = [[] for _ in range(batch)]
         margins = [math.inf] * batch
+        # Finished rows leave the computation (rows are independent: no
+        # decoder padding mask), so one long output does not make every
+        # row of its batch recompute its prefix until max_length.
         while seqs.shape[1] < max_length and not all(finished):
             cur_len = seqs.shape[1]
-            logits = self.decode(seqs, enc, attention_mask, last_only=True)[:, -1, :].float()
+            active = [b for b in range(batch) if not finished[b]]
+            rows = torch.tensor(active)
+            logits = self.decode(seqs[rows], enc[rows], attention_mask[rows],
+                                 last_only=True)[:, -1, :].float()
             raw_logprobs = torch.log_softmax(logits, dim=-1)
             scores = self._process_scores(logits, cur_len, min_length, max_length)
             top2 = torch.topk(scores, 2, dim=-1)
-            next_tokens = top2.indices[:, 0].clone()
-            for b in range(batch):
-                if finished[b]:
-                    next_tokens[b] = pad
-                    continue
-                tok = int(next_tokens[b])
-                gap = float(top2.values[b, 0] - top2.values[b, 1])
+            next_tokens = torch.full((batch,), pad, dtype=torch.long)
+            for j, b in enumerate(active):
+                tok = int(top2.indices[j, 0])
+                gap = float(top2.values[j, 0] - top2.values[j, 1])
                 margins[b] = min(margins[b], gap if not math.isnan(gap) else math.inf)
                 tokens[b].append(tok)
-                logprobs[b].append(float(raw_logprobs[b, tok]))
+                logprobs[b].append(float(raw_logprobs[j, tok]))
+                next_tokens[b] = tok
                 if tok == eos:
                     finished[b] = True
             seqs = torch.cat([seqs, next_tokens[:, None]], dim=1)
