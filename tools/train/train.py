@@ -300,6 +300,11 @@ def main():
     ap.add_argument("--single-word-keep", type=float, default=1.0,
                     help="fraction of the single-word (dictionary headword) pairs used per epoch; "
                          "they are ~58%% of the pairs and ~38%% of the target words")
+    ap.add_argument("--init-from", default="",
+                    help="without a checkpoint in --run: start from the weights of this exported "
+                         "model directory (fresh optimizer), e.g. models/de-en")
+    ap.add_argument("--init-step", type=int, default=0,
+                    help="with --init-from: the step the schedule continues from (the export's step)")
     ap.add_argument("--lr-scale", type=float, default=1.0,
                     help="multiplies the learning-rate schedule from here on (resumed runs keep "
                          "their recorded peak; this adjusts it without restarting the schedule)")
@@ -365,6 +370,12 @@ def main():
     opt = torch.optim.Adam(params, lr=hp["lr"], betas=(0.9, 0.98), eps=1e-9)
     step, epoch, batch_pos, best_bleu = 0, 0, 0, -1.0
     tokens_seen = 0
+    if state is None and args.init_from and not args.bench:
+        from marian_io import read_safetensors
+        arrays, _ = read_safetensors(os.path.join(args.init_from, "model.safetensors"))
+        model.load_hf_state_dict({k: torch.from_numpy(v.astype(np.float32)) for k, v in arrays.items()})
+        step = args.init_step
+        log(f"initialised from {args.init_from} (fresh optimizer), schedule at step {step}")
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
