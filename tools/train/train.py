@@ -26,6 +26,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import signal
 import sys
 import time
@@ -323,6 +324,11 @@ def main():
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
     vocab_dir = os.path.join(args.run, "vocab")
+    if args.init_from and not os.path.isdir(vocab_dir):
+        # The model's own vocabulary: its ids are what the weights mean.
+        os.makedirs(vocab_dir)
+        for name in ("source.spm", "target.spm", "vocab.json"):
+            shutil.copyfile(os.path.join(args.init_from, name), os.path.join(vocab_dir, name))
     log_path = os.path.join(args.run, "train.log")
 
     def log(msg):
