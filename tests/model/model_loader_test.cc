@@ -96,7 +96,10 @@ TEST_F(ModelLoaderTest, MissingTensorIsNamed) {
 
 TEST_F(ModelLoaderTest, VocabularySizeMismatch) {
   // The config disagrees with the weights...
-  EditConfig([](json& c) { c["vocab_size"] = c["vocab_size"].get<int>() + 5; });
+  EditConfig([](json& c) {
+    c["vocab_size"] = c["vocab_size"].get<int>() + 5;
+    c["decoder_vocab_size"] = c["vocab_size"];
+  });
   EXPECT_THAT(Load().message(), HasSubstr("model.shared.weight"));
 }
 
