@@ -12,24 +12,20 @@ difference behind a margin of ~1e-3 is fp32 rounding, a difference behind a
 large margin is a bug even when the 99% bar is met, so those fail too).
 """
 
-import hashlib
 import json
 import os
 import subprocess
 import sys
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
+
+from make_bundled_reference import sha256_file, sha256_lines  # noqa: E402
+
 MIN_AGREEMENT = 0.99
 # Logit gap above which the engine must not pick a different token: fp32
 # rounding in a 3-layer decoder moves logits by ~1e-5, so 0.05 is generous.
 ROUNDING_MARGIN = 0.05
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def main():
@@ -45,8 +41,7 @@ def main():
     stale = []
     if sha256_file(os.path.join(model_dir, "model.safetensors")) != header["model_sha256"]:
         stale.append(f"{model_dir}/model.safetensors changed")
-    if hashlib.sha256("".join(s + "\n" for s in sources).encode()).hexdigest() != \
-            header["input_sha256"]:
+    if sha256_lines(sources) != header["input_sha256"]:
         stale.append(f"{source_path} changed")
     if stale:
         sys.exit(f"FAIL: {reference_path} is stale ({'; '.join(stale)}); regenerate it with "

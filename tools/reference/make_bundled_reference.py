@@ -21,22 +21,24 @@ import os
 import sys
 import time
 
-import torch
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from marian_io import load_model_dir  # noqa: E402
-from marian_tokenizer import MarianTokenizer  # noqa: E402
 
 
-def sha256(path):
+# The header's fingerprints; the parity test imports these two (without
+# PyTorch) to tell a stale reference from an engine regression.
+def sha256_file(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_lines(lines):
+    return hashlib.sha256("".join(line + "\n" for line in lines).encode()).hexdigest()
 
 
 def main():
@@ -49,6 +51,10 @@ def main():
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--limit", type=int, default=0, help="first N lines only (0 = all)")
     args = ap.parse_args()
+    import torch
+    from batch_translate import translate_lines
+    from marian_io import load_model_dir
+    from marian_tokenizer import MarianTokenizer
     torch.set_num_threads(2)
 
     with open(args.input, encoding="utf-8") as f:
@@ -57,28 +63,16 @@ def main():
         lines = lines[:args.limit]
     model, config = load_model_dir(args.model)
     tok = MarianTokenizer.from_dir(args.model)
-
-    # Length-sorted batches: greedy rows are independent of their neighbours
-    # (max_length is the model's, the same for every row), so the grouping
-    # only changes speed.
-    encoded = [tok.encode(s) for s in lines]
-    order = sorted(range(len(lines)), key=lambda i: len(encoded[i]))
-    texts, margins = [None] * len(lines), [None] * len(lines)
+    margins = []
     t0 = time.time()
-    for start in range(0, len(order), args.batch_size):
-        idx = order[start:start + args.batch_size]
-        ids, mask = tok.encode_batch([lines[i] for i in idx])
-        stats = {}
-        hyps = model.generate(torch.tensor(ids), torch.tensor(mask), num_beams=1, stats=stats)
-        for row, i in enumerate(idx):
-            texts[i] = tok.decode(hyps[row][0].tokens)
-            margins[i] = stats["min_margin"][row]
+    texts = translate_lines(model, tok, lines, num_beams=1, batch_size=args.batch_size,
+                            margins=margins)
     seconds = time.time() - t0
 
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    header = {"model_sha256": sha256(os.path.join(args.model, "model.safetensors")),
+    header = {"model_sha256": sha256_file(os.path.join(args.model, "model.safetensors")),
               "input": os.path.relpath(os.path.abspath(args.input), ROOT),
-              "input_sha256": hashlib.sha256("".join(l + "\n" for l in lines).encode()).hexdigest(),
+              "input_sha256": sha256_lines(lines),
               "lines": len(lines), "decoding": "greedy", "max_length": config.get("max_length"),
               "generator": "tools/reference/make_bundled_reference.py"}
     with open(args.out, "w", encoding="utf-8") as f:

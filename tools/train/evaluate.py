@@ -32,21 +32,12 @@ def read(path):
         return [line.rstrip("\n") for line in f]
 
 
-def translate(model, tok, lines, beams, batch_size=48):
+def translate(model, tok, lines, beams):
     import torch
+    from batch_translate import translate_lines
     torch.set_num_threads(2)
-    enc = [tok.encode(s) for s in lines]
-    order = sorted(range(len(lines)), key=lambda i: len(enc[i]))
-    out = [None] * len(lines)
-    for b in range(0, len(order), batch_size):
-        idx = order[b:b + batch_size]
-        ids, mask = tok.encode_batch([lines[i] for i in idx])
-        longest = max(len(enc[i]) for i in idx)
-        hyps = model.generate(torch.tensor(ids), torch.tensor(mask), num_beams=beams,
-                              max_length=min(256, 2 * longest + 10))
-        for i, h in zip(idx, hyps):
-            out[i] = tok.decode(h[0].tokens)
-    return out
+    return translate_lines(model, tok, lines, beams,
+                           max_length=lambda longest: min(256, 2 * longest + 10))
 
 
 def translate_with_engine(engine, model_dir, lines, beams):

@@ -43,6 +43,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "eval"))
 
 from marian_torch import MarianModel  # noqa: E402
 from marian_tokenizer import MarianTokenizer  # noqa: E402
+from batch_translate import translate_lines  # noqa: E402
 
 try:
     from score import bleu as corpus_bleu, chrf as corpus_chrf  # noqa: E402
@@ -226,22 +227,10 @@ def dev_loss(model, dev_src, dev_tgt, pad, start, max_tokens=4000):
     return total / ntok
 
 
-def greedy_translate(model, tok, lines, batch_size=48):
-    """Greedy decoding with MarianModel.generate; returns strings."""
-    model.eval()
-    enc = [tok.encode(s) for s in lines]
-    order = sorted(range(len(lines)), key=lambda i: len(enc[i]))
-    out = [None] * len(lines)
-    for b in range(0, len(order), batch_size):
-        idx = order[b:b + batch_size]
-        ids, mask = tok.encode_batch([lines[i] for i in idx])
-        longest = max(len(enc[i]) for i in idx)
-        hyps = model.generate(torch.tensor(ids), torch.tensor(mask), num_beams=1,
-                              max_length=min(256, int(longest * 2) + 10))
-        for i, h in zip(idx, hyps):
-            out[i] = tok.decode(h[0].tokens)
-    model.train()
-    return out
+def greedy_translate(model, tok, lines):
+    """Greedy decoding of dev lines (generate() switches to eval mode and back)."""
+    return translate_lines(model, tok, lines, num_beams=1,
+                           max_length=lambda longest: min(256, 2 * longest + 10))
 
 
 def simple_bleu(hyps, refs):
