@@ -26,7 +26,6 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 
-
 # The header's fingerprints; the parity test imports these two (without
 # PyTorch) to tell a stale reference from an engine regression.
 def sha256_file(path):

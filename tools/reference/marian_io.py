@@ -195,11 +195,15 @@ def load_model_dir(model_dir: str) -> Tuple[MarianModel, dict]:
     if config.get("model_type", "marian") != "marian":
         raise ValueError(f"model_type {config.get('model_type')!r} is not marian")
     model = MarianModel(config)
-    path = os.path.join(model_dir, "model.safetensors")
-    arrays, _ = read_safetensors(path)
-    model.load_hf_state_dict({k: torch.from_numpy(v.astype(np.float32)) for k, v in arrays.items()})
+    load_weights(model, model_dir)
     model.eval()
     return model, config
+
+
+def load_weights(model: MarianModel, model_dir: str) -> None:
+    """Loads model_dir's model.safetensors (any float dtype) into model as float32."""
+    arrays, _ = read_safetensors(os.path.join(model_dir, "model.safetensors"))
+    model.load_hf_state_dict({k: torch.from_numpy(v.astype(np.float32)) for k, v in arrays.items()})
 
 
 def load_vocab(model_dir: str) -> Dict[str, int]:

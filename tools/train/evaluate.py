@@ -34,10 +34,9 @@ def read(path):
 
 def translate(model, tok, lines, beams):
     import torch
-    from batch_translate import translate_lines
+    from batch_translate import source_scaled_limit, translate_lines
     torch.set_num_threads(2)
-    return translate_lines(model, tok, lines, beams,
-                           max_length=lambda longest: min(256, 2 * longest + 10))
+    return translate_lines(model, tok, lines, beams, max_length=source_scaled_limit)
 
 
 def translate_with_engine(engine, model_dir, lines, beams):

@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "eval"))
 
 from marian_torch import MarianModel  # noqa: E402
 from marian_tokenizer import MarianTokenizer  # noqa: E402
-from batch_translate import translate_lines  # noqa: E402
+from batch_translate import source_scaled_limit, translate_lines  # noqa: E402
 
 try:
     from score import bleu as corpus_bleu, chrf as corpus_chrf  # noqa: E402
@@ -229,8 +229,7 @@ def dev_loss(model, dev_src, dev_tgt, pad, start, max_tokens=4000):
 
 def greedy_translate(model, tok, lines):
     """Greedy decoding of dev lines (generate() switches to eval mode and back)."""
-    return translate_lines(model, tok, lines, num_beams=1,
-                           max_length=lambda longest: min(256, 2 * longest + 10))
+    return translate_lines(model, tok, lines, num_beams=1, max_length=source_scaled_limit)
 
 
 def simple_bleu(hyps, refs):
@@ -366,9 +365,8 @@ def main():
     step, epoch, batch_pos, best_bleu = 0, 0, 0, -1.0
     tokens_seen = 0
     if state is None and args.init_from and not args.bench:
-        from marian_io import read_safetensors
-        arrays, _ = read_safetensors(os.path.join(args.init_from, "model.safetensors"))
-        model.load_hf_state_dict({k: torch.from_numpy(v.astype(np.float32)) for k, v in arrays.items()})
+        from marian_io import load_weights
+        load_weights(model, args.init_from)
         step = args.init_step
         log(f"initialised from {args.init_from} (fresh optimizer), schedule at step {step}")
     if state is not None:
