@@ -50,6 +50,8 @@ def main():
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--limit", type=int, default=0, help="first N lines only (0 = all)")
     args = ap.parse_args()
+    from fast_blas import use_openblas
+    use_openblas()
     import torch
     from batch_translate import translate_lines
     from marian_io import load_model_dir

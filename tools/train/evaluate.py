@@ -70,6 +70,8 @@ def main():
         hyp = translate_with_engine(args.engine, args.model, src, args.beams)
     else:
         # PyTorch only when it decodes: --engine runs without it.
+        from fast_blas import use_openblas
+        use_openblas()
         from marian_io import load_model_dir
         from marian_tokenizer import MarianTokenizer
         model, _ = load_model_dir(args.model)

@@ -329,7 +329,7 @@ def main():
     enc = Encoder(vocab_dir)
     tok = MarianTokenizer(os.path.join(vocab_dir, "source.spm"), os.path.join(vocab_dir, "target.spm"),
                           enc.vocab)
-    pad, eos = enc.pad, enc.eos
+    pad = enc.pad
     src, src_off, tgt, tgt_off = load_corpus(args.run, args.data, enc, log)
     src_len = np.diff(src_off).astype(np.int32)
     single_word = single_word_sources(enc, src, src_off)
