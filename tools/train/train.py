@@ -297,6 +297,10 @@ def main():
     ap.add_argument("--lr-scale", type=float, default=1.0,
                     help="multiplies the learning-rate schedule from here on (resumed runs keep "
                          "their recorded peak; this adjusts it without restarting the schedule)")
+    ap.add_argument("--anneal", default="",
+                    help="FROM:TO - after step FROM the learning rate falls linearly to zero at step "
+                         "TO (and training stops there): the usual way to end a run once dev "
+                         "quality flattens")
     ap.add_argument("--bf16", action="store_true",
                     help="bfloat16 autocast for the forward pass (fp32 weights and optimizer); "
                          "~1.7x faster matmuls on CPUs with AVX-512 BF16")
@@ -385,9 +389,24 @@ def main():
         f"{nparams / 1e6:.2f}M parameters; corpus {len(src_len)} pairs "
         f"({int(single_word.sum())} single-word, keeping {args.single_word_keep:.0%} per epoch); hp {hp}")
 
-    def lr_at(s):
+    def inverse_sqrt_lr(s):
         s = max(s, 1)
         return args.lr_scale * hp["lr"] * min(s / hp["warmup"], math.sqrt(hp["warmup"] / s))
+
+    anneal_from, anneal_to = (int(x) for x in args.anneal.split(":")) if args.anneal else (0, 0)
+    if args.anneal and not 0 < anneal_from < anneal_to:
+        sys.exit(f"--anneal {args.anneal}: expected FROM:TO with 0 < FROM < TO")
+    if anneal_to and (not args.max_steps or args.max_steps > anneal_to):
+        args.max_steps = anneal_to
+
+    def lr_at(s):
+        if anneal_to and s > anneal_from:
+            return inverse_sqrt_lr(anneal_from) * max(anneal_to - s, 0) / (anneal_to - anneal_from)
+        return inverse_sqrt_lr(s)
+
+    if anneal_to:
+        log(f"annealing: learning rate {inverse_sqrt_lr(anneal_from):.2e} at step {anneal_from} "
+            f"falls linearly to 0 at step {anneal_to}")
 
     stop = {"flag": False}
 
