@@ -44,6 +44,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "eval"))
 from marian_torch import MarianModel  # noqa: E402
 from marian_tokenizer import MarianTokenizer  # noqa: E402
 from batch_translate import source_scaled_limit, translate_lines  # noqa: E402
+from schedule import Schedule, parse_anneal  # noqa: E402
 
 try:
     from score import bleu as corpus_bleu, chrf as corpus_chrf  # noqa: E402
@@ -300,7 +301,7 @@ def main():
     ap.add_argument("--anneal", default="",
                     help="FROM:TO - after step FROM the learning rate falls linearly to zero at step "
                          "TO (and training stops there): the usual way to end a run once dev "
-                         "quality flattens")
+                         "quality flattens (tools/train/schedule.py)")
     ap.add_argument("--bf16", action="store_true",
                     help="bfloat16 autocast for the forward pass (fp32 weights and optimizer); "
                          "~1.7x faster matmuls on CPUs with AVX-512 BF16")
@@ -389,24 +390,17 @@ def main():
         f"{nparams / 1e6:.2f}M parameters; corpus {len(src_len)} pairs "
         f"({int(single_word.sum())} single-word, keeping {args.single_word_keep:.0%} per epoch); hp {hp}")
 
-    def inverse_sqrt_lr(s):
-        s = max(s, 1)
-        return args.lr_scale * hp["lr"] * min(s / hp["warmup"], math.sqrt(hp["warmup"] / s))
-
-    anneal_from, anneal_to = (int(x) for x in args.anneal.split(":")) if args.anneal else (0, 0)
-    if args.anneal and not 0 < anneal_from < anneal_to:
-        sys.exit(f"--anneal {args.anneal}: expected FROM:TO with 0 < FROM < TO")
-    if anneal_to and (not args.max_steps or args.max_steps > anneal_to):
-        args.max_steps = anneal_to
-
-    def lr_at(s):
-        if anneal_to and s > anneal_from:
-            return inverse_sqrt_lr(anneal_from) * max(anneal_to - s, 0) / (anneal_to - anneal_from)
-        return inverse_sqrt_lr(s)
-
-    if anneal_to:
-        log(f"annealing: learning rate {inverse_sqrt_lr(anneal_from):.2e} at step {anneal_from} "
-            f"falls linearly to 0 at step {anneal_to}")
+    try:
+        anneal = parse_anneal(args.anneal)
+    except ValueError as e:
+        sys.exit(str(e))
+    lr_at = Schedule(hp["lr"], hp["warmup"], args.lr_scale, anneal)
+    if anneal:
+        # Past the anneal's end the rate is zero: nothing left to train.
+        if not args.max_steps or args.max_steps > anneal[1]:
+            args.max_steps = anneal[1]
+        log(f"annealing: learning rate {lr_at.inverse_sqrt(anneal[0]):.2e} at step {anneal[0]} "
+            f"falls linearly to 0 at step {anneal[1]}")
 
     stop = {"flag": False}
 
