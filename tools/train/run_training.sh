@@ -10,24 +10,17 @@ cd "$(dirname "$0")/../.."
 RUN=tools/train/runs/de-en
 mkdir -p "$RUN"
 
-# Debian's python3-torch calls whatever libblas.so.3 the alternatives system
-# selects; the reference (netlib) BLAS makes training ~10x slower. Without
-# changing the system-wide alternative, use OpenBLAS (OpenMP flavour, so that
-# OMP_WAIT_POLICY=PASSIVE applies to its threads) for this process only.
-BLAS_DIR=/usr/lib/x86_64-linux-gnu/openblas-openmp
-if [ ! -e "$BLAS_DIR/libblas.so.3" ]; then
-  BLAS_DIR="$PWD/tools/train/runs/openblas/usr/lib/x86_64-linux-gnu/openblas-openmp"
-  if [ ! -e "$BLAS_DIR/libblas.so.3" ]; then
-    tmp=$(mktemp -d)
-    (cd "$tmp" && apt-get download libopenblas0-openmp >/dev/null 2>&1)
-    dpkg-deb -x "$tmp"/libopenblas0-openmp_*.deb tools/train/runs/openblas
-    rm -rf "$tmp"
-  fi
+# train.py preloads OpenBLAS (OpenMP flavour) itself (tools/reference/fast_blas.py):
+# Debian's default reference BLAS makes training ~10x slower. When the system
+# has no OpenBLAS, unpack the package where fast_blas.py looks for it.
+if [ ! -e /usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3 ] &&
+   [ ! -e tools/train/runs/openblas/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3 ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download libopenblas0-openmp >/dev/null 2>&1)
+  dpkg-deb -x "$tmp"/libopenblas0-openmp_*.deb tools/train/runs/openblas
+  rm -rf "$tmp"
 fi
 
-# numpy's libcblas would otherwise pull in the system libblas first: preload.
-export LD_LIBRARY_PATH="$BLAS_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export LD_PRELOAD="$BLAS_DIR/libblas.so.3${LD_PRELOAD:+:$LD_PRELOAD}"
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
 if [ "${1:-}" = "--foreground" ]; then
   shift

@@ -31,15 +31,19 @@ import signal
 import sys
 import time
 
-import numpy as np
-import sentencepiece as spm
-import torch
-import torch.nn.functional as F
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
 sys.path.insert(0, os.path.join(ROOT, "tools", "eval"))
+
+# Before numpy and torch load a BLAS: re-executes with OpenBLAS preloaded.
+from fast_blas import use_openblas  # noqa: E402
+use_openblas()
+
+import numpy as np  # noqa: E402
+import sentencepiece as spm  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 from marian_torch import MarianModel  # noqa: E402
 from marian_tokenizer import MarianTokenizer  # noqa: E402
@@ -313,6 +317,12 @@ def main():
     ap.add_argument("--bench", type=int, default=0,
                     help="time this many steps (no checkpoints, no evaluation) and exit")
     args = ap.parse_args()
+    try:
+        anneal = parse_anneal(args.anneal)
+    except ValueError as e:
+        sys.exit(str(e))
+    if anneal and (not args.max_steps or args.max_steps > anneal[1]):
+        args.max_steps = anneal[1]  # past the anneal's end the rate is zero: nothing to train
 
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
@@ -390,15 +400,8 @@ def main():
         f"{nparams / 1e6:.2f}M parameters; corpus {len(src_len)} pairs "
         f"({int(single_word.sum())} single-word, keeping {args.single_word_keep:.0%} per epoch); hp {hp}")
 
-    try:
-        anneal = parse_anneal(args.anneal)
-    except ValueError as e:
-        sys.exit(str(e))
     lr_at = Schedule(hp["lr"], hp["warmup"], args.lr_scale, anneal)
     if anneal:
-        # Past the anneal's end the rate is zero: nothing left to train.
-        if not args.max_steps or args.max_steps > anneal[1]:
-            args.max_steps = anneal[1]
         log(f"annealing: learning rate {lr_at.inverse_sqrt(anneal[0]):.2e} at step {anneal[0]} "
             f"falls linearly to 0 at step {anneal[1]}")
 
