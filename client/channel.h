@@ -15,7 +15,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannelFromFlags(
     int index = 0);
 
 // "INVALID_ARGUMENT", "UNAVAILABLE", ...
-const char* StatusCodeName(grpc::StatusCode code);
+std::string StatusCodeName(grpc::StatusCode code);
 
 // A call context carrying --deadline.
 std::unique_ptr<grpc::ClientContext> MakeContext();

@@ -17,7 +17,8 @@ namespace glossa::client {
 namespace {
 
 int Failed(const grpc::Status& status) {
-  std::fprintf(stderr, "glossa: %s: %s\n", StatusCodeName(status.error_code()),
+  std::fprintf(stderr, "glossa: %s: %s\n",
+               StatusCodeName(status.error_code()).c_str(),
                status.error_message().c_str());
   return 1;
 }

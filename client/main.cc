@@ -6,6 +6,7 @@
 
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "base/program_usage.h"
 #include "client/bench.h"
 #include "client/client_flags.h"
 #include "client/commands.h"
@@ -26,7 +27,7 @@ constexpr char kUsage[] =
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(kUsage);
+  glossa::base::SetProgramUsage(kUsage, "client/");
   glossa::client::ApplyEnvironment();
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2) {

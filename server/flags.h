@@ -6,9 +6,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/grpc_server.h"
-#include "server/request_validator.h"
-#include "server/scheduler.h"
+#include "server/requests/request_validator.h"
+#include "server/rpc/grpc_server.h"
+#include "server/scheduling/scheduler.h"
 
 namespace glossa::server {
 

@@ -15,23 +15,23 @@
 #include <thread>
 #include <vector>
 
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "model/model.h"
-#include "model/runtime_env.h"
-#include "server/clock.h"
-#include "server/engine.h"
+#include "base/program_usage.h"
+#include "base/runtime_env.h"
+#include "model/engine.h"
 #include "server/flags.h"
-#include "server/glossa_service.h"
-#include "server/grpc_server.h"
-#include "server/metrics.h"
-#include "server/model_info.h"
-#include "server/request_validator.h"
-#include "server/scheduler.h"
+#include "server/metrics/metrics.h"
+#include "server/requests/request_validator.h"
+#include "server/rpc/call_environment.h"
+#include "server/rpc/glossa_service.h"
+#include "server/rpc/grpc_server.h"
+#include "server/rpc/model_info.h"
+#include "server/scheduling/clock.h"
+#include "server/scheduling/scheduler.h"
 #include "server/warmup.h"
 
 namespace glossa::server {
@@ -84,10 +84,11 @@ absl::Status RunInterruptibly(const sigset_t& signals, const char* what,
 }
 
 int Run(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  base::SetProgramUsage(
       "Serves a Marian / OPUS-MT translation model over gRPC.\n"
       "Every flag can also be set as GLOSSA_<FLAG IN UPPER CASE>; the "
-      "command line wins.");
+      "command line wins.",
+      "server/");
   std::vector<char*> positional = ParseFlagsWithEnvironment(argc, argv);
   if (positional.size() > 1) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
@@ -116,7 +117,8 @@ int Run(int argc, char** argv) {
     if (!created.ok()) return Fail(created.status());
     metrics = *std::move(created);
   }
-  GlossaService service(clock, metrics.get());
+  CallEnvironment environment(clock, metrics.get());
+  GlossaService service(&environment);
   absl::StatusOr<std::unique_ptr<GrpcServer>> grpc_server =
       GrpcServer::Start(config->grpc, &service, "glossa.v1.Glossa");
   if (!grpc_server.ok()) return Fail(grpc_server.status());
@@ -133,60 +135,59 @@ int Run(int argc, char** argv) {
   model::LoadOptions load_options;
   load_options.compute_type = *model::ParseComputeType(config->compute_type);
   load_options.num_threads = config->num_threads;
-  absl::StatusOr<LoadedModel> loaded = absl::UnknownError("not loaded");
+  absl::StatusOr<std::shared_ptr<const model::Engine>> engine =
+      absl::UnknownError("not loaded");
+  const absl::Time load_start = absl::Now();
   if (absl::Status status = RunInterruptibly(
           signals, "loading the model",
           [&] {
-            loaded = LoadEngineModel(config->model_dir, load_options);
-            return loaded.status();
+            engine = model::Engine::Load(config->model_dir, load_options);
+            return engine.status();
           });
       !status.ok()) {
     return Fail(status);
   }
-  metrics->SetModelLoadSeconds(loaded->load_seconds);
+  const double load_seconds = absl::ToDoubleSeconds(absl::Now() - load_start);
+  metrics->SetModelLoadSeconds(load_seconds);
   metrics->SetBuildInfo(ServerVersion(),
-                        model::ComputeTypeName(loaded->compute_type),
+                        model::ComputeTypeName((*engine)->compute_type()),
                         config->model_name);
-  absl::StatusOr<std::unique_ptr<Scheduler>> scheduler =
-      Scheduler::Create(config->scheduler, MakeEngineDecoder(loaded->model),
-                        clock, metrics.get());
+  absl::StatusOr<std::unique_ptr<Scheduler>> scheduler = Scheduler::Create(
+      config->scheduler, MakeEngineDecoder(**engine), clock, metrics.get());
   if (!scheduler.ok()) return Fail(scheduler.status());
   (*scheduler)->Start();
   if (absl::Status warm = RunInterruptibly(
           signals, "warming up",
-          [&] {
-            return WarmUp(scheduler->get(), *loaded->codec, absl::Minutes(5));
-          });
+          [&] { return WarmUp(scheduler->get(), **engine, absl::Minutes(5)); });
       !warm.ok()) {
     return Fail(warm);
   }
-  RequestValidator validator(loaded->codec.get(), loaded->config,
-                             config->limits, config->model_name);
+  RequestValidator validator(*engine, config->limits, config->model_name);
   ServingBackend backend;
-  backend.codec = loaded->codec.get();
+  backend.engine = engine->get();
   backend.validator = &validator;
   backend.scheduler = scheduler->get();
   backend.info = DescribeModel(
-      config->model_name, loaded->config, loaded->compute_type,
+      config->model_name, (*engine)->config(), (*engine)->compute_type(),
       validator.limits(), config->scheduler, config->grpc.max_message_bytes);
-  service.Activate(&backend);
+  environment.Activate(&backend);
   (*grpc_server)->SetServing(true);
   std::printf(
       "glossa-server serving model=%s compute_type=%s threads=%d "
       "batching=%s load_seconds=%.2f\n",
       config->model_name.c_str(),
-      std::string(model::ComputeTypeName(loaded->compute_type)).c_str(),
+      std::string(model::ComputeTypeName((*engine)->compute_type())).c_str(),
       config->num_threads,
       config->scheduler.batching == BatchingMode::kContinuous ? "continuous"
                                                               : "request",
-      loaded->load_seconds);
+      load_seconds);
   std::fflush(stdout);
 
   const int signal = WaitForSignal(signals, absl::InfiniteDuration());
   std::printf("glossa-server draining (signal %d, grace %s)\n", signal,
               absl::FormatDuration(config->drain_grace).c_str());
   std::fflush(stdout);
-  service.BeginDrain();
+  environment.BeginDrain();
   (*grpc_server)->SetServing(false);
   (*scheduler)->StopAccepting();
   const absl::Time grace_end = absl::Now() + config->drain_grace;
@@ -212,7 +213,7 @@ int main(int argc, char** argv) {
   // libgomp reads OMP_WAIT_POLICY once, when it is loaded: if it is unset,
   // this re-executes the program with OMP_WAIT_POLICY=PASSIVE so that idle
   // OpenMP workers sleep instead of spinning against the gRPC threads.
-  glossa::model::EnsurePassiveOpenMp(argv);
+  glossa::base::EnsurePassiveOpenMp(argv);
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles
   // (about 1% of the serving loop's time in profiles); the tests keep the
   // check, the server does not pay for it.

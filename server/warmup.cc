@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "model/status_macros.h"
+#include "base/status_macros.h"
 
 namespace glossa::server {
 namespace {
@@ -37,10 +37,13 @@ class WarmupTask final : public Task {
 
 }  // namespace
 
-absl::Status WarmUp(Scheduler* scheduler, const TextCodec& codec,
+absl::Status WarmUp(Scheduler* scheduler, const model::Engine& engine,
                     absl::Duration timeout) {
-  ASSIGN_OR_RETURN(std::vector<int> ids,
-                   codec.Encode("This is a short sentence to warm up."));
+  ASSIGN_OR_RETURN(
+      model::SourceText source,
+      engine.CheckSource("warm-up text", "This is a short sentence to warm up.",
+                         engine.max_input_tokens()));
+  const std::vector<int>& ids = source.ids;
   std::vector<Task::Sequence> sequences(3, Task::Sequence{ids, {}});
   for (Task::Sequence& sequence : sequences) {
     sequence.options.max_output_tokens = 8;

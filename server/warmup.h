@@ -3,8 +3,8 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "server/engine.h"
-#include "server/scheduler.h"
+#include "model/engine.h"
+#include "server/scheduling/scheduler.h"
 
 namespace glossa::server {
 
@@ -12,7 +12,7 @@ namespace glossa::server {
 // together) through the running scheduler so that the backend has created
 // its kernels before health reports SERVING: the first real request then
 // sees no start-up cost. Waits up to `timeout`.
-absl::Status WarmUp(Scheduler* scheduler, const TextCodec& codec,
+absl::Status WarmUp(Scheduler* scheduler, const model::Engine& engine,
                     absl::Duration timeout);
 
 }  // namespace glossa::server

@@ -7,9 +7,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "model/batch_decoder.h"
-#include "model/random_model.h"
-#include "model/status_macros.h"
+#include "base/status_macros.h"
+#include "model/decoding/batch_decoder.h"
+#include "model/families/family.h"
+#include "model/families/random_model.h"
 
 namespace glossa::model {
 namespace {
@@ -65,11 +66,9 @@ absl::Status RunEngineBench(const BenchOptions& options) {
     std::shared_ptr<const Model> model;
     const auto started = std::chrono::steady_clock::now();
     if (options.model_dir.empty()) {
-      const ModelConfig config = OpusMtBaseConfig();
-      ASSIGN_OR_RETURN(
-          model, Model::FromTensors(config, RandomTensors(config, 42), load));
+      ASSIGN_OR_RETURN(model, RandomModel(OpusMtBaseConfig(), 42, load));
     } else {
-      ASSIGN_OR_RETURN(model, Model::Load(options.model_dir, load));
+      ASSIGN_OR_RETURN(model, LoadModel(options.model_dir, load));
     }
     const double load_s = std::chrono::duration<double>(
                               std::chrono::steady_clock::now() - started)

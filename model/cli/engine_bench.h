@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "model/model.h"
+#include "model/transformer/model.h"
 
 namespace glossa::model {
 

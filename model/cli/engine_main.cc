@@ -13,17 +13,19 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/program_usage.h"
+#include "base/runtime_env.h"
+#include "base/status_macros.h"
 #include "model/cli/engine_bench.h"
-#include "model/random_model.h"
-#include "model/runtime_env.h"
-#include "model/status_macros.h"
-#include "model/translator.h"
+#include "model/engine.h"
+#include "model/families/random_model.h"
 
 ABSL_FLAG(std::string, model, "", "Model directory (MarianMT layout).");
 ABSL_FLAG(std::string, compute_type, "float32",
           "float32 or bfloat16 (bench: comma-separated list).");
 ABSL_FLAG(int, num_threads, 0, "Compute threads; 0 = available CPUs.");
-ABSL_FLAG(int, beam_size, 0, "Beam width; 0 = the model's num_beams.");
+ABSL_FLAG(int, beam_size, 0,
+          "Beam width; 0 = the model's num_beams (1 when sampling).");
 ABSL_FLAG(int, num_hypotheses, 1,
           "Hypotheses per sentence (<= beam_size); above 1 prints Marian "
           "n-best lines 'index ||| text ||| score'.");
@@ -65,7 +67,7 @@ absl::StatusOr<std::vector<int>> ParseIntList(const std::string& text,
 
 int Threads() {
   const int flag = absl::GetFlag(FLAGS_num_threads);
-  return flag > 0 ? flag : AvailableCpus();
+  return flag > 0 ? flag : base::AvailableCpus();
 }
 
 absl::Status Translate() {
@@ -75,20 +77,21 @@ absl::Status Translate() {
   ASSIGN_OR_RETURN(load.compute_type,
                    ParseComputeType(absl::GetFlag(FLAGS_compute_type)));
   load.num_threads = Threads();
-  ASSIGN_OR_RETURN(std::unique_ptr<Translator> translator,
-                   Translator::Load(dir, load));
-  DecodingOptions options;
-  options.beam_size = absl::GetFlag(FLAGS_beam_size);
-  if (options.beam_size == 0) {
-    options.beam_size = absl::GetFlag(FLAGS_sampling)
-                            ? 1
-                            : translator->model()->config().num_beams;
+  ASSIGN_OR_RETURN(std::shared_ptr<const Engine> engine,
+                   Engine::Load(dir, load));
+  // Flags left at 0 keep the model's own defaults (Engine::DefaultOptions).
+  DecodingOptions options = engine->DefaultOptions();
+  options.sampling = absl::GetFlag(FLAGS_sampling);
+  if (options.sampling) options.beam_size = 1;
+  if (absl::GetFlag(FLAGS_beam_size) != 0) {
+    options.beam_size = absl::GetFlag(FLAGS_beam_size);
+  }
+  if (absl::GetFlag(FLAGS_max_output_tokens) != 0) {
+    options.max_output_tokens = absl::GetFlag(FLAGS_max_output_tokens);
   }
   options.num_hypotheses = absl::GetFlag(FLAGS_num_hypotheses);
   options.length_penalty = absl::GetFlag(FLAGS_length_penalty);
-  options.max_output_tokens = absl::GetFlag(FLAGS_max_output_tokens);
   options.min_output_tokens = absl::GetFlag(FLAGS_min_output_tokens);
-  options.sampling = absl::GetFlag(FLAGS_sampling);
   options.temperature = absl::GetFlag(FLAGS_temperature);
   options.top_k = absl::GetFlag(FLAGS_top_k);
   options.top_p = absl::GetFlag(FLAGS_top_p);
@@ -101,7 +104,7 @@ absl::Status Translate() {
   }
   ASSIGN_OR_RETURN(
       std::vector<TranslationResult> results,
-      translator->Translate(lines, options, absl::GetFlag(FLAGS_batch_size)));
+      engine->Translate(lines, options, absl::GetFlag(FLAGS_batch_size)));
   for (size_t i = 0; i < results.size(); ++i) {
     if (options.num_hypotheses == 1) {
       std::printf("%s\n", results[i].hypotheses.front().text.c_str());
@@ -135,7 +138,7 @@ absl::Status Bench() {
   return RunEngineBench(options);
 }
 
-absl::Status RandomModel() {
+absl::Status RandomModelCommand() {
   const std::string out = absl::GetFlag(FLAGS_out);
   if (out.empty()) return absl::InvalidArgumentError("--out is required");
   return WriteRandomModel(OpusMtBaseConfig(), 42, out,
@@ -146,12 +149,13 @@ absl::Status RandomModel() {
 }  // namespace glossa::model
 
 int main(int argc, char** argv) {
-  glossa::model::EnsurePassiveOpenMp(argv);
-  absl::SetProgramUsageMessage(
+  glossa::base::EnsurePassiveOpenMp(argv);
+  glossa::base::SetProgramUsage(
       "glossa-engine translate --model=DIR [--beam_size=N] "
       "[--max_output_tokens=N] [--num_hypotheses=N] [--compute_type=T] < in\n"
       "glossa-engine bench [--model=DIR] [--json]\n"
-      "glossa-engine random-model --out=DIR [--tokenizer_from=DIR]");
+      "glossa-engine random-model --out=DIR [--tokenizer_from=DIR]",
+      "model/cli/");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() != 2) {
     std::fprintf(stderr, "%s\n", absl::ProgramUsageMessage().data());
@@ -164,7 +168,7 @@ int main(int argc, char** argv) {
   } else if (command == "bench") {
     status = glossa::model::Bench();
   } else if (command == "random-model") {
-    status = glossa::model::RandomModel();
+    status = glossa::model::RandomModelCommand();
   } else {
     std::fprintf(stderr, "unknown command '%s'\n%s\n", command.c_str(),
                  absl::ProgramUsageMessage().data());

@@ -30,14 +30,14 @@ Stream RunGenerate(v1::Glossa::Stub& stub, const v1::GenerateRequest& request) {
 class GenerateTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    oracle_ = LoadOracle(FixtureModelDir()).release();
+    oracle_ = LoadOracle(FixtureModelDir());
     auto server = ServerProcess::Start();
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
   }
   static void TearDownTestSuite() {
     delete server_;
-    delete oracle_;
+    oracle_.reset();
   }
   void SetUp() override {
     ASSERT_NE(server_, nullptr);
@@ -45,12 +45,12 @@ class GenerateTest : public ::testing::Test {
     stub_ = server_->NewStub();
   }
 
-  static model::Translator* oracle_;
+  static std::shared_ptr<const model::Engine> oracle_;
   static ServerProcess* server_;
   std::unique_ptr<v1::Glossa::Stub> stub_;
 };
 
-model::Translator* GenerateTest::oracle_ = nullptr;
+std::shared_ptr<const model::Engine> GenerateTest::oracle_;
 ServerProcess* GenerateTest::server_ = nullptr;
 
 TEST_F(GenerateTest, StreamsEveryTokenInOrderThenTheResult) {

@@ -279,20 +279,6 @@ TEST(LifecycleTest, EnvironmentVariablesSetFlags) {
   EXPECT_EQ(info.limits().max_beam_size(), 2);
 }
 
-// Runs a shell command; its exit status and stdout.
-std::pair<int, std::string> RunShell(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, ""};
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    output.append(buffer, n);
-  }
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 TEST(LifecycleTest, CommandLineClient) {
   auto server = ServerProcess::Start();
   ASSERT_TRUE(server.ok()) << server.status();

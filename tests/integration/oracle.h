@@ -1,7 +1,7 @@
 #ifndef GLOSSA_TESTS_INTEGRATION_ORACLE_H_
 #define GLOSSA_TESTS_INTEGRATION_ORACLE_H_
 
-// The engine's offline Translator, loaded in the test process, is the
+// The engine, loaded in the test process and translating offline, is the
 // oracle: whatever the server answers must equal what it computes alone.
 
 #include <memory>
@@ -10,18 +10,18 @@
 
 #include "glossa/v1/glossa.pb.h"
 #include "gtest/gtest.h"
-#include "model/translator.h"
+#include "model/engine.h"
 
 namespace glossa::testing {
 
-// The engine options the server derives from `options` for a model with
-// `num_beams` in its config (server defaults for unset fields).
+// The engine options a request's `options` stand for: the engine's
+// defaults for unset fields (beam search off when sampling), the request's
+// values for the rest.
 inline model::DecodingOptions EngineOptions(const v1::TranslateOptions& in,
-                                            int num_beams) {
-  model::DecodingOptions options;
-  options.beam_size = in.has_beam_size()  ? in.beam_size()
-                      : in.has_sampling() ? 1
-                                          : num_beams;
+                                            const model::Engine& engine) {
+  model::DecodingOptions options = engine.DefaultOptions();
+  if (in.has_sampling()) options.beam_size = 1;
+  if (in.has_beam_size()) options.beam_size = in.beam_size();
   if (in.has_num_hypotheses()) options.num_hypotheses = in.num_hypotheses();
   if (in.has_length_penalty()) options.length_penalty = in.length_penalty();
   if (in.has_max_output_tokens()) {
@@ -42,12 +42,12 @@ inline model::DecodingOptions EngineOptions(const v1::TranslateOptions& in,
   return options;
 }
 
-inline std::unique_ptr<model::Translator> LoadOracle(const std::string& dir) {
+inline std::shared_ptr<const model::Engine> LoadOracle(const std::string& dir) {
   model::LoadOptions load;
   load.num_threads = 1;
-  auto translator = model::Translator::Load(dir, load);
-  EXPECT_TRUE(translator.ok()) << translator.status();
-  return translator.ok() ? *std::move(translator) : nullptr;
+  auto engine = model::Engine::Load(dir, load);
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  return engine.ok() ? *std::move(engine) : nullptr;
 }
 
 // Scores may differ in the last bits between batch shapes; text may not.

@@ -33,6 +33,7 @@ std::string ReadAll(const std::string& path) {
 
 std::string ServerBinary() { return GLOSSA_BIN_DIR "/glossa-server"; }
 std::string ClientBinary() { return GLOSSA_BIN_DIR "/glossa"; }
+std::string EngineBinary() { return GLOSSA_BIN_DIR "/glossa-engine"; }
 std::string FixtureModelDir() { return GLOSSA_TINY_MODEL_DIR; }
 std::string SlowModelDir() { return GLOSSA_SLOW_MODEL_DIR; }
 
@@ -218,6 +219,19 @@ std::unique_ptr<grpc::ClientContext> ContextWithTimeout(
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   return context;
+}
+
+std::pair<int, std::string> RunShell(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, ""};
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
+    output.append(buffer, n);
+  }
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 }  // namespace glossa::testing

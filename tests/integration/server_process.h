@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -21,6 +22,7 @@ namespace glossa::testing {
 // Paths baked in by CMake.
 std::string ServerBinary();
 std::string ClientBinary();
+std::string EngineBinary();
 std::string FixtureModelDir();
 // A random-weight model of OPUS-MT base shape (made by glossa-engine
 // random-model when the tests are set up): slow enough per step for tests
@@ -78,6 +80,9 @@ class ServerProcess {
   std::string log_path_;
   bool exited_ = false;
 };
+
+// Runs a shell command; its exit status and stdout.
+std::pair<int, std::string> RunShell(const std::string& command);
 
 // A Translate request of `segments` with default options.
 v1::TranslateRequest TranslateRequestOf(std::vector<std::string> segments);

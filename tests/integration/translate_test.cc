@@ -1,5 +1,5 @@
 // Translate over a real channel against the real server: results equal the
-// engine's own (Translator), alone or among 32 concurrent callers, in both
+// engine's own (engine), alone or among 32 concurrent callers, in both
 // batching modes.
 
 #include <memory>
@@ -49,13 +49,8 @@ std::vector<v1::TranslateOptions> OptionSets() {
 
 class TranslateTest : public ::testing::TestWithParam<std::string> {
  protected:
-  static void SetUpTestSuite() {
-    oracle_ = LoadOracle(FixtureModelDir()).release();
-  }
-  static void TearDownTestSuite() {
-    delete oracle_;
-    oracle_ = nullptr;
-  }
+  static void SetUpTestSuite() { oracle_ = LoadOracle(FixtureModelDir()); }
+  static void TearDownTestSuite() { oracle_.reset(); }
   void SetUp() override {
     auto server = ServerProcess::Start(
         {"--batching=" + GetParam(), "--max_queue_delay_ms=2"});
@@ -64,11 +59,11 @@ class TranslateTest : public ::testing::TestWithParam<std::string> {
     ASSERT_NE(oracle_, nullptr);
   }
 
-  static model::Translator* oracle_;
+  static std::shared_ptr<const model::Engine> oracle_;
   std::unique_ptr<ServerProcess> server_;
 };
 
-model::Translator* TranslateTest::oracle_ = nullptr;
+std::shared_ptr<const model::Engine> TranslateTest::oracle_;
 
 TEST_P(TranslateTest, ResultsEqualTheEngine) {
   auto stub = server_->NewStub();
@@ -81,9 +76,9 @@ TEST_P(TranslateTest, ResultsEqualTheEngine) {
     const grpc::Status status =
         stub->Translate(context.get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
-    auto expected = oracle_->Translate(
-        Inputs(), EngineOptions(sets[s], oracle_->model()->config().num_beams),
-        /*batch=*/1);
+    auto expected =
+        oracle_->Translate(Inputs(), EngineOptions(sets[s], *oracle_),
+                           /*batch=*/1);
     ASSERT_TRUE(expected.ok()) << expected.status();
     ASSERT_EQ(response.translations_size(), static_cast<int>(Inputs().size()));
     int64_t input_tokens = 0, output_tokens = 0;
@@ -165,9 +160,8 @@ TEST_P(TranslateTest, BlankSegmentsKeepTheirPlace) {
   auto context = ContextWithTimeout();
   ASSERT_TRUE(stub->Translate(context.get(), request, &response).ok());
   ASSERT_EQ(response.translations_size(), 4);
-  auto expected = oracle_->Translate(
-      {Inputs()[0], Inputs()[1]},
-      EngineOptions({}, oracle_->model()->config().num_beams));
+  auto expected = oracle_->Translate({Inputs()[0], Inputs()[1]},
+                                     EngineOptions({}, *oracle_));
   ASSERT_TRUE(expected.ok());
   for (int blank : {0, 2}) {
     const v1::Translation& t = response.translations(blank);
@@ -196,8 +190,8 @@ TEST_P(TranslateTest, ModelInfoAndList) {
       stub->GetModelInfo(context.get(), v1::GetModelInfoRequest(), &info).ok());
   EXPECT_EQ(info.name(), "tiny-swish");
   EXPECT_EQ(info.architecture(), "marian");
-  EXPECT_EQ(info.vocab_size(), oracle_->model()->config().vocab_size);
-  EXPECT_EQ(info.shape().d_model(), oracle_->model()->config().d_model);
+  EXPECT_EQ(info.vocab_size(), oracle_->config().vocab_size);
+  EXPECT_EQ(info.shape().d_model(), oracle_->config().d_model);
   EXPECT_EQ(info.shape().activation(), "swish");
   EXPECT_EQ(info.compute_type(), "float32");
   EXPECT_EQ(info.limits().max_segments(), 64);

@@ -223,15 +223,14 @@ TEST_F(ValidationTest, OversizedMessage) {
 }
 
 TEST_F(ValidationTest, BadRequestsBesideGoodOnesNeverHarmThem) {
-  std::unique_ptr<model::Translator> oracle = LoadOracle(FixtureModelDir());
+  std::shared_ptr<const model::Engine> oracle = LoadOracle(FixtureModelDir());
   ASSERT_NE(oracle, nullptr);
   const std::vector<std::string> texts = {"Ein kleiner Test.", "Guten Morgen!"};
   v1::TranslateRequest good = TranslateRequestOf(texts);
   good.mutable_options()->set_beam_size(2);
   good.mutable_options()->set_min_output_tokens(8);
-  auto expected = oracle->Translate(
-      texts,
-      EngineOptions(good.options(), oracle->model()->config().num_beams));
+  auto expected =
+      oracle->Translate(texts, EngineOptions(good.options(), *oracle));
   ASSERT_TRUE(expected.ok());
   const std::vector<v1::TranslateRequest> bad = {
       TranslateRequestOf({"ok", "schl\xFF"}),

@@ -1,8 +1,9 @@
 #ifndef GLOSSA_TESTS_SERVER_FAKE_ENGINE_H_
 #define GLOSSA_TESTS_SERVER_FAKE_ENGINE_H_
 
-// Test doubles for the scheduler's seams: a byte-level codec, a scripted
-// decoder and a fake clock.
+// Test doubles for the serving layer's seams: a byte-level tokenizer (and
+// an engine facade over it, without a model), a scripted decoder and a fake
+// clock.
 
 #include <algorithm>
 #include <cstdint>
@@ -14,9 +15,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "model/config.h"
-#include "server/clock.h"
-#include "server/engine.h"
+#include "model/engine.h"
+#include "model/io/config.h"
+#include "model/tokenizer/tokenizer.h"
+#include "server/scheduling/clock.h"
+#include "server/scheduling/decoder.h"
 
 namespace glossa::server::testing {
 
@@ -25,7 +28,7 @@ namespace glossa::server::testing {
 inline constexpr int kEos = 2;
 inline int ByteToken(unsigned char byte) { return 3 + byte; }
 
-class ByteCodec final : public TextCodec {
+class ByteCodec final : public model::Tokenizer {
  public:
   absl::StatusOr<std::vector<int>> Encode(
       absl::string_view text) const override {
@@ -41,6 +44,10 @@ class ByteCodec final : public TextCodec {
     }
     return text;
   }
+  int vocab_size() const override { return 259; }
+  int eos_id() const override { return kEos; }
+  int pad_id() const override { return 0; }
+  std::string vocabulary_file() const override { return "bytes"; }
 };
 
 inline model::ModelConfig FakeConfig() {
@@ -51,6 +58,14 @@ inline model::ModelConfig FakeConfig() {
   config.eos_token_id = kEos;
   config.pad_token_id = 0;
   return config;
+}
+
+// The engine's request rules over ByteCodec, with no model to decode.
+inline std::shared_ptr<const model::Engine> FakeEngine(
+    const model::ModelConfig& config = FakeConfig()) {
+  auto engine = model::Engine::Create(
+      config, nullptr, std::make_shared<ByteCodec>(), "fake engine");
+  return *std::move(engine);
 }
 
 // "Translates" a source by echoing its tokens (EOS dropped), one per step,

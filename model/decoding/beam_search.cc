@@ -1,0 +1,77 @@
+#include "model/decoding/beam_search.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "model/decoding/logits_processing.h"
+
+namespace glossa::model {
+
+void BeamHypotheses::Add(std::vector<int> tokens, double sum_logprobs,
+                         int length, bool eos) {
+  const double score =
+      sum_logprobs / std::pow(static_cast<double>(length), length_penalty_);
+  if (size() >= num_beams_ && score <= worst_score_) return;
+  hypotheses_.push_back({score, std::move(tokens), eos});
+  const auto by_score = [](const auto& a, const auto& b) {
+    return a.score < b.score;
+  };
+  if (size() > num_beams_) {
+    // The earliest inserted among equal scores goes, as sorted() would pick.
+    hypotheses_.erase(
+        std::min_element(hypotheses_.begin(), hypotheses_.end(), by_score));
+    worst_score_ =
+        std::min_element(hypotheses_.begin(), hypotheses_.end(), by_score)
+            ->score;
+  } else {
+    worst_score_ = std::min(score, worst_score_);
+  }
+}
+
+bool BeamHypotheses::IsDone(double best_running_sum_logprobs,
+                            int current_length) const {
+  if (size() < num_beams_) return false;
+  const double best_attainable =
+      best_running_sum_logprobs /
+      std::pow(static_cast<double>(current_length), length_penalty_);
+  return worst_score_ >= best_attainable;
+}
+
+std::vector<Hypothesis> BeamHypotheses::Best(int count) const {
+  std::vector<Finished> sorted = hypotheses_;
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const auto& a, const auto& b) { return a.score > b.score; });
+  std::vector<Hypothesis> best;
+  for (int i = 0; i < count && i < static_cast<int>(sorted.size()); ++i) {
+    best.push_back({std::move(sorted[i].tokens),
+                    static_cast<float>(sorted[i].score), sorted[i].eos});
+  }
+  return best;
+}
+
+std::vector<BeamCandidate> SelectBeamCandidates(
+    const std::vector<const float*>& scores,
+    const std::vector<float>& beam_scores, int vocab_size, int num_beams) {
+  const int k = 2 * num_beams;
+  std::vector<BeamCandidate> all;
+  all.reserve(scores.size() * k);
+  // The global top-k is contained in the union of each beam's top-k.
+  for (size_t b = 0; b < scores.size(); ++b) {
+    for (const auto& [value, token] : TopK(scores[b], vocab_size, k)) {
+      all.push_back({value + beam_scores[b], static_cast<int>(b), token});
+    }
+  }
+  // Ties resolve to the lower flat index (beam * vocab + token), as a stable
+  // top-k over the flattened scores would.
+  std::sort(all.begin(), all.end(),
+            [](const BeamCandidate& a, const BeamCandidate& b) {
+              if (a.score != b.score) return a.score > b.score;
+              if (a.parent != b.parent) return a.parent < b.parent;
+              return a.token < b.token;
+            });
+  if (static_cast<int>(all.size()) > k) all.resize(k);
+  return all;
+}
+
+}  // namespace glossa::model

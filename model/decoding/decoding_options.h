@@ -1,0 +1,82 @@
+#ifndef GLOSSA_MODEL_DECODING_DECODING_OPTIONS_H_
+#define GLOSSA_MODEL_DECODING_DECODING_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "model/io/config.h"
+
+namespace glossa::model {
+
+// How one source sentence is decoded. Defaults follow Hugging Face's
+// generate() for Marian models, so that the same tokens come out;
+// Engine::DefaultOptions() gives the model's own (num_beams, max_length).
+struct DecodingOptions {
+  // Beam width. 1 = greedy (or sampling when `sampling` is set).
+  int beam_size = 1;
+  // Hypotheses returned per source, best first. Must be <= beam_size
+  // (or exactly 1 when sampling).
+  int num_hypotheses = 1;
+  // Beam score = sum(logprobs) / (generated_length ^ length_penalty).
+  float length_penalty = 1.0f;
+  // Output length bounds in generated tokens, excluding the decoder start
+  // token and including the final EOS. max 0 is "not set": the validator
+  // refuses it, so callers start from Engine::DefaultOptions(); the batch
+  // decoder and Engine::Translate take it as EffectiveMaxOutputTokens.
+  int max_output_tokens = 0;
+  int min_output_tokens = 0;
+  // Random sampling instead of argmax / beam search.
+  bool sampling = false;
+  // Sampling controls: temperature in (0, 100]; top_k 0 = off; top_p in
+  // (0, 1].
+  float temperature = 1.0f;
+  int top_k = 0;
+  float top_p = 1.0f;
+  // Seed of this sequence's own generator: the same seed gives the same
+  // output whether the sequence is decoded alone or batched with others.
+  uint64_t seed = 0;
+};
+
+// Upper bounds a caller (a server's flags) imposes beyond the model's own.
+struct DecodingLimits {
+  int max_beam_size = 16;
+  int max_output_tokens = 0;  // 0 = the model's max_position_embeddings
+};
+
+// What each option is called in the caller's API, so that one validator
+// serves every front-end and its messages still name the caller's fields
+// (the server passes "options.beam_size", Generate "max_new_tokens").
+struct OptionFieldNames {
+  std::string beam_size = "beam_size";
+  std::string num_hypotheses = "num_hypotheses";
+  std::string length_penalty = "length_penalty";
+  std::string max_output_tokens = "max_output_tokens";
+  std::string min_output_tokens = "min_output_tokens";
+  std::string sampling = "sampling";
+  std::string temperature = "temperature";
+  std::string top_k = "top_k";
+  std::string top_p = "top_p";
+
+  // Every name with `prefix` in front ("options." -> "options.beam_size");
+  // the sampling controls also get the sampling name ("options.sampling.").
+  static OptionFieldNames WithPrefix(const std::string& prefix);
+};
+
+// The one check of decoding options: InvalidArgument naming the field, the
+// value and the allowed range ("options.beam_size must be in [1, 8], got
+// 9").
+absl::Status ValidateDecodingOptions(const DecodingOptions& options,
+                                     const ModelConfig& config,
+                                     const DecodingLimits& limits = {},
+                                     const OptionFieldNames& fields = {});
+
+// max_output_tokens with 0 ("not set") resolved to the model's default:
+// its max_length (which counts the decoder start token, as Hugging Face's
+// does), within max_position_embeddings. The one owner of that default.
+int EffectiveMaxOutputTokens(const DecodingOptions& options,
+                             const ModelConfig& config);
+
+}  // namespace glossa::model
+
+#endif  // GLOSSA_MODEL_DECODING_DECODING_OPTIONS_H_

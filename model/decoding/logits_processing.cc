@@ -1,0 +1,122 @@
+#include "model/decoding/logits_processing.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "model/kernels/ops.h"
+
+namespace glossa::model {
+
+namespace {
+constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
+}  // namespace
+
+void ApplyGenerationRules(const ModelConfig& config, int generated,
+                          int min_output, int max_output, float* scores) {
+  const int vocab = config.vocab_size;
+  if (config.forced_eos_token_id >= 0 && generated + 1 >= max_output) {
+    std::fill(scores, scores + vocab, kMinusInf);
+    scores[config.forced_eos_token_id] = 0.0f;
+    return;
+  }
+  scores[config.pad_token_id] = kMinusInf;
+  for (int id : config.bad_words_ids) {
+    if (id != config.eos_token_id) scores[id] = kMinusInf;
+  }
+  if (generated + 1 < min_output) scores[config.eos_token_id] = kMinusInf;
+}
+
+int Argmax(const float* x, int n) {
+  return static_cast<int>(std::max_element(x, x + n) - x);
+}
+
+std::vector<std::pair<float, int>> TopK(const float* x, int n, int k) {
+  k = std::min(k, n);
+  std::vector<std::pair<float, int>> best;
+  best.reserve(k + 1);
+  const auto better = [](const std::pair<float, int>& a,
+                         const std::pair<float, int>& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  };
+  const auto offer = [&](int i) {
+    if (static_cast<int>(best.size()) < k) {
+      best.emplace_back(x[i], i);
+      std::push_heap(best.begin(), best.end(), better);
+    } else if (x[i] > best.front().first) {
+      std::pop_heap(best.begin(), best.end(), better);
+      best.back() = {x[i], i};
+      std::push_heap(best.begin(), best.end(), better);
+    }
+  };
+  // A running min-heap of size k. Once it is full, blocks whose maximum
+  // cannot enter it are skipped with one vectorised pass: over a 32k
+  // vocabulary almost all of them.
+  constexpr int kBlock = 16;
+  int i = 0;
+  for (; i + kBlock <= n; i += kBlock) {
+    if (static_cast<int>(best.size()) == k) {
+      float block_max = x[i];
+#pragma omp simd reduction(max : block_max)
+      for (int j = 0; j < kBlock; ++j) {
+        block_max = x[i + j] > block_max ? x[i + j] : block_max;
+      }
+      if (!(block_max > best.front().first)) continue;
+    }
+    for (int j = 0; j < kBlock; ++j) offer(i + j);
+  }
+  for (; i < n; ++i) offer(i);
+  std::sort(best.begin(), best.end(), better);
+  return best;
+}
+
+int SampleToken(float* logits, int n, const DecodingOptions& options,
+                std::mt19937_64& rng) {
+  if (options.temperature <= 0.0f) return Argmax(logits, n);
+  if (options.temperature != 1.0f) {
+    for (int i = 0; i < n; ++i) logits[i] /= options.temperature;
+  }
+  if (options.top_k > 0 && options.top_k < n) {
+    std::vector<float> sorted(logits, logits + n);
+    std::nth_element(sorted.begin(), sorted.begin() + (options.top_k - 1),
+                     sorted.end(), std::greater<float>());
+    const float threshold = sorted[options.top_k - 1];
+    for (int i = 0; i < n; ++i) {
+      if (logits[i] < threshold) logits[i] = kMinusInf;
+    }
+  }
+  std::vector<float> probs(logits, logits + n);
+  SoftmaxInPlace(probs.data(), n);
+  if (options.top_p < 1.0f) {
+    // Keep the smallest set of most likely tokens whose mass reaches top_p
+    // (at least one).
+    std::vector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](int a, int b) { return probs[a] > probs[b]; });
+    double mass = 0.0;
+    int keep = 0;
+    while (keep < n && (keep == 0 || mass < options.top_p)) {
+      mass += probs[order[keep]];
+      ++keep;
+    }
+    for (int i = keep; i < n; ++i) probs[order[i]] = 0.0f;
+    const double total = mass;
+    for (int i = 0; i < keep; ++i) {
+      probs[order[i]] = static_cast<float>(probs[order[i]] / total);
+    }
+  }
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  double draw = uniform(rng);
+  int last_nonzero = 0;
+  for (int i = 0; i < n; ++i) {
+    if (probs[i] <= 0.0f) continue;
+    last_nonzero = i;
+    draw -= probs[i];
+    if (draw < 0.0) return i;
+  }
+  return last_nonzero;
+}
+
+}  // namespace glossa::model

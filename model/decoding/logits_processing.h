@@ -1,0 +1,35 @@
+#ifndef GLOSSA_MODEL_LOGITS_PROCESSING_H_
+#define GLOSSA_MODEL_LOGITS_PROCESSING_H_
+
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "model/decoding/decoding_options.h"
+#include "model/io/config.h"
+
+// The per-step rules of Hugging Face's generate() for Marian, applied to one
+// row of scores (logits or log-probabilities).
+namespace glossa::model {
+
+// Bans pad and bad_words_ids, bans EOS while fewer than min_output tokens
+// would be emitted, and at the last allowed step forces EOS when the config
+// asks for it (every other token -inf, EOS set to 0, as
+// ForcedEOSTokenLogitsProcessor does).
+// `generated` counts tokens already generated for this row.
+void ApplyGenerationRules(const ModelConfig& config, int generated,
+                          int min_output, int max_output, float* scores);
+
+int Argmax(const float* x, int n);
+
+// The k largest (value, index) pairs, best first; ties by lower index.
+std::vector<std::pair<float, int>> TopK(const float* x, int n, int k);
+
+// Temperature, top-k and top-p (in that order, as Hugging Face's warpers),
+// then a draw from the softmax. Modifies `logits`.
+int SampleToken(float* logits, int n, const DecodingOptions& options,
+                std::mt19937_64& rng);
+
+}  // namespace glossa::model
+
+#endif  // GLOSSA_MODEL_LOGITS_PROCESSING_H_

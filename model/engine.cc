@@ -1,0 +1,174 @@
+#include "model/engine.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "base/utf8.h"
+#include "model/families/family.h"
+
+namespace glossa::model {
+
+absl::StatusOr<std::shared_ptr<const Engine>> Engine::Load(
+    const std::string& dir, const LoadOptions& options) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, LoadModel(dir, options));
+  const ModelConfig& config = model->config();
+  ASSIGN_OR_RETURN(const Family* family, FindFamily(config.model_type));
+  ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer,
+                   family->LoadTokenizer(dir, config));
+  return Create(config, std::move(model), std::move(tokenizer), dir);
+}
+
+absl::StatusOr<std::shared_ptr<const Engine>> Engine::Create(
+    const ModelConfig& config, std::shared_ptr<const Model> model,
+    std::shared_ptr<const Tokenizer> tokenizer, absl::string_view where) {
+  const std::string vocabulary = tokenizer->vocabulary_file();
+  std::vector<std::string> mismatches;
+  if (tokenizer->vocab_size() != config.vocab_size) {
+    mismatches.push_back(absl::StrCat(vocabulary, " has ",
+                                      tokenizer->vocab_size(),
+                                      " entries but config.json says "
+                                      "vocab_size ",
+                                      config.vocab_size));
+  }
+  if (tokenizer->eos_id() != config.eos_token_id) {
+    mismatches.push_back(absl::StrCat(
+        vocabulary, " puts </s> at ", tokenizer->eos_id(),
+        " but config.json says eos_token_id ", config.eos_token_id));
+  }
+  if (tokenizer->pad_id() != config.pad_token_id) {
+    mismatches.push_back(absl::StrCat(
+        vocabulary, " puts <pad> at ", tokenizer->pad_id(),
+        " but config.json says pad_token_id ", config.pad_token_id));
+  }
+  if (!mismatches.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": the tokenizer does not fit the model: ",
+                     absl::StrJoin(mismatches, "; ")));
+  }
+  return std::shared_ptr<const Engine>(
+      new Engine(config, std::move(model), std::move(tokenizer)));
+}
+
+ComputeType Engine::compute_type() const {
+  return model_ == nullptr ? ComputeType::kFloat32 : model_->compute_type();
+}
+
+int Engine::max_input_tokens() const {
+  return std::max(1, config_.max_position_embeddings);
+}
+
+absl::StatusOr<SourceText> Engine::CheckSource(absl::string_view field,
+                                               absl::string_view text,
+                                               int max_tokens) const {
+  RETURN_IF_ERROR(base::CheckUtf8(field, text));
+  SourceText source;
+  if (base::IsBlank(text)) {
+    source.blank = true;
+    return source;
+  }
+  absl::StatusOr<std::vector<int>> ids = tokenizer_->Encode(text);
+  if (!ids.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", ids.status().message()));
+  }
+  const int limit = std::min(max_tokens, max_input_tokens());
+  if (static_cast<int>(ids->size()) > limit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is ", ids->size(), " tokens long; at most ",
+                     limit, " (max_input_tokens) are allowed"));
+  }
+  source.ids = *std::move(ids);
+  return source;
+}
+
+DecodingOptions Engine::DefaultOptions(const DecodingLimits& limits) const {
+  DecodingOptions options;
+  options.beam_size = std::clamp(config_.num_beams, 1, limits.max_beam_size);
+  options.max_output_tokens = EffectiveMaxOutputTokens({}, config_);
+  if (limits.max_output_tokens > 0) {
+    options.max_output_tokens =
+        std::min(options.max_output_tokens, limits.max_output_tokens);
+  }
+  return options;
+}
+
+absl::Status Engine::ValidateOptions(const DecodingOptions& options,
+                                     const DecodingLimits& limits,
+                                     const OptionFieldNames& fields) const {
+  return ValidateDecodingOptions(options, config_, limits, fields);
+}
+
+int Engine::OutputTokens(const Hypothesis& hypothesis) {
+  return static_cast<int>(hypothesis.token_ids.size()) +
+         (hypothesis.ended_with_eos ? 1 : 0);
+}
+
+std::string Engine::Decode(absl::Span<const int> ids) const {
+  return tokenizer_->Decode(ids);
+}
+
+std::unique_ptr<BatchDecoder> Engine::NewDecoder() const {
+  return std::make_unique<BatchDecoder>(model_);
+}
+
+absl::StatusOr<std::vector<TranslationResult>> Engine::Translate(
+    const std::vector<std::string>& texts, const DecodingOptions& options,
+    int max_batch_size) const {
+  if (model_ == nullptr) {
+    return absl::FailedPreconditionError("this engine has no model");
+  }
+  DecodingOptions resolved = options;
+  resolved.max_output_tokens = EffectiveMaxOutputTokens(options, config_);
+  RETURN_IF_ERROR(ValidateOptions(resolved));
+  std::vector<TranslationResult> results(texts.size());
+  std::vector<size_t> to_decode;
+  std::vector<std::vector<int>> sources(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ASSIGN_OR_RETURN(SourceText source,
+                     CheckSource(absl::StrCat("texts[", i, "]"), texts[i],
+                                 max_input_tokens()));
+    if (source.blank) {
+      results[i].hypotheses.emplace_back();
+      continue;
+    }
+    results[i].input_tokens = static_cast<int>(source.ids.size());
+    sources[i] = std::move(source.ids);
+    to_decode.push_back(i);
+  }
+
+  max_batch_size = std::max(1, max_batch_size);
+  for (size_t begin = 0; begin < to_decode.size(); begin += max_batch_size) {
+    const size_t end = std::min(to_decode.size(), begin + max_batch_size);
+    BatchDecoder decoder(model_);
+    std::vector<NewSequence> batch;
+    for (size_t k = begin; k < end; ++k) {
+      batch.push_back({sources[to_decode[k]], resolved});
+    }
+    ASSIGN_OR_RETURN(std::vector<uint64_t> ids, decoder.Add(std::move(batch)));
+    absl::flat_hash_map<uint64_t, size_t> index;
+    for (size_t k = 0; k < ids.size(); ++k) {
+      index[ids[k]] = to_decode[begin + k];
+    }
+    while (decoder.num_sequences() > 0) {
+      ASSIGN_OR_RETURN(std::vector<SequenceEvent> events, decoder.Step());
+      for (SequenceEvent& event : events) {
+        if (!event.finished) continue;
+        TranslationResult& result = results[index[event.sequence_id]];
+        if (!event.hypotheses.empty()) {
+          result.output_tokens = OutputTokens(event.hypotheses.front());
+        }
+        for (Hypothesis& hypothesis : event.hypotheses) {
+          result.hypotheses.push_back({Decode(hypothesis.token_ids),
+                                       std::move(hypothesis.token_ids),
+                                       hypothesis.score});
+        }
+      }
+    }
+  }
+  return results;
+}
+
+}  // namespace glossa::model

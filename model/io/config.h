@@ -1,0 +1,85 @@
+#ifndef GLOSSA_MODEL_IO_CONFIG_H_
+#define GLOSSA_MODEL_IO_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "model/kernels/compute_type.h"
+
+namespace glossa::model {
+
+// Where token positions come from. New encodings (learned tables with an
+// offset, T5's relative buckets) are added here and implemented in
+// transformer/positions.cc.
+enum class PositionEncoding {
+  // Fixed sinusoids in Hugging Face Marian's layout: sin over the first
+  // half of the dimensions, cos over the second, positions from 0.
+  kSinusoidal,
+};
+
+// How the layers of a model are wired: the parts in which Transformer
+// families differ. A family unit (model/families) fills it in from
+// config.json; the forward pass reads it and never asks which family it
+// runs.
+struct Architecture {
+  // Post-norm x = LN(x + f(x)) (Marian, BART) or pre-norm x = x + f(LN(x))
+  // (M2M100, mBART).
+  bool pre_norm = false;
+  // A LayerNorm after the last encoder and the last decoder layer.
+  bool final_norms = false;
+  float norm_epsilon = 1e-5f;
+  // Token embeddings are multiplied by this (sqrt(d_model) when the config
+  // says scale_embedding).
+  float embedding_scale = 1.0f;
+  PositionEncoding positions = PositionEncoding::kSinusoidal;
+  // After the first feed-forward projection.
+  Activation activation = Activation::kSwish;
+};
+
+// What the engine needs to know of a model, whatever its family. The
+// family's parser sets every field; the in-class values are only what a
+// test gets when it builds a config by hand.
+struct ModelConfig {
+  std::string model_type;
+  Architecture architecture;
+  int d_model = 512;
+  int encoder_layers = 6;
+  int decoder_layers = 6;
+  int encoder_attention_heads = 8;
+  int decoder_attention_heads = 8;
+  int encoder_ffn_dim = 2048;
+  int decoder_ffn_dim = 2048;
+  int vocab_size = 0;
+  int max_position_embeddings = 512;
+  int pad_token_id = 0;
+  int eos_token_id = 0;
+  int decoder_start_token_id = 0;
+  // This token is forced as the last allowed one (Hugging Face's
+  // forced_eos_token_id). -1: not forced.
+  int forced_eos_token_id = 0;
+  // Token ids never generated (flattened from bad_words_ids [[id], ...];
+  // only single-token entries ban a token outright).
+  std::vector<int> bad_words_ids;
+  bool share_encoder_decoder_embeddings = true;
+  // Generation defaults (config.json, overridden by generation_config.json)
+  // for callers that set none.
+  int num_beams = 1;
+  int max_length = 512;
+};
+
+// The checks every family's config must pass: positive sizes, head counts
+// that divide d_model, special and banned token ids inside the vocabulary.
+// InvalidArgument naming the field.
+absl::Status ValidateModelConfig(const ModelConfig& config);
+
+// Applies generation_config.json (num_beams, max_length, bad_words_ids,
+// forced_eos_token_id, decoder_start_token_id), which takes precedence over
+// config.json in Hugging Face's generate().
+absl::Status ApplyGenerationConfig(absl::string_view json_text,
+                                   ModelConfig* config);
+
+}  // namespace glossa::model
+
+#endif  // GLOSSA_MODEL_IO_CONFIG_H_

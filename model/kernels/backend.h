@@ -1,0 +1,59 @@
+#ifndef GLOSSA_MODEL_BACKEND_H_
+#define GLOSSA_MODEL_BACKEND_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "model/kernels/compute_type.h"
+
+namespace glossa::model {
+
+// A linear layer y = act(x W^T + b) whose weights a backend has prepared
+// (reordered, converted) once at load time.
+class PackedLinear {
+ public:
+  PackedLinear(int in_features, int out_features)
+      : in_features_(in_features), out_features_(out_features) {}
+  virtual ~PackedLinear() = default;
+  int in_features() const { return in_features_; }
+  int out_features() const { return out_features_; }
+
+ private:
+  int in_features_;
+  int out_features_;
+};
+
+// The seam between the Transformer and the hardware. Every GEMM of the model
+// goes through here; the oneDNN implementation is the only file that
+// includes dnnl.hpp, and a plain-loop implementation is its test oracle.
+// Thread-safe: one Backend serves every decoder that shares the model.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // `weight` is [out_features, in_features] row-major (the Hugging Face
+  // nn.Linear layout); `bias` has out_features values or is null.
+  virtual absl::StatusOr<std::unique_ptr<PackedLinear>> Pack(
+      const float* weight, const float* bias, int out_features, int in_features,
+      std::optional<Activation> activation) const = 0;
+
+  // y[rows, out] = act(x[rows, in] W^T + b). Internal on backend failure.
+  virtual absl::Status Linear(const PackedLinear& layer, const float* x,
+                              int rows, float* y) const = 0;
+
+  virtual std::string Describe() const = 0;
+};
+
+std::unique_ptr<Backend> CreateReferenceBackend();
+
+// oneDNN matmul primitives, cached per shape. `num_threads` > 0 sets the
+// OpenMP thread count used by oneDNN.
+absl::StatusOr<std::unique_ptr<Backend>> CreateDnnlBackend(
+    ComputeType compute_type, int num_threads);
+
+}  // namespace glossa::model
+
+#endif  // GLOSSA_MODEL_BACKEND_H_

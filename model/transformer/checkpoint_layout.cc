@@ -1,0 +1,90 @@
+#include "model/transformer/checkpoint_layout.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace glossa::model {
+
+std::string CheckpointLayout::EncoderLayer(int layer,
+                                           absl::string_view part) const {
+  return absl::StrCat(encoder_layer_prefix, layer, ".", part);
+}
+
+std::string CheckpointLayout::DecoderLayer(int layer,
+                                           absl::string_view part) const {
+  return absl::StrCat(decoder_layer_prefix, layer, ".", part);
+}
+
+std::string CheckpointLayout::Join(absl::string_view a, absl::string_view b) {
+  return absl::StrCat(a, ".", b);
+}
+
+CheckpointLayout BartStyleLayout() {
+  CheckpointLayout layout;
+  layout.encoder_embeddings = {"model.shared.weight",
+                               "model.encoder.embed_tokens.weight"};
+  layout.decoder_embeddings = "model.decoder.embed_tokens.weight";
+  layout.encoder_layer_prefix = "model.encoder.layers.";
+  layout.decoder_layer_prefix = "model.decoder.layers.";
+  layout.self_attention = "self_attn";
+  layout.cross_attention = "encoder_attn";
+  layout.query = "q_proj";
+  layout.key = "k_proj";
+  layout.value = "v_proj";
+  layout.attention_output = "out_proj";
+  layout.self_attention_norm = "self_attn_layer_norm";
+  layout.cross_attention_norm = "encoder_attn_layer_norm";
+  layout.ffn_in = "fc1";
+  layout.ffn_out = "fc2";
+  layout.ffn_norm = "final_layer_norm";
+  layout.encoder_final_norm = "model.encoder.layer_norm";
+  layout.decoder_final_norm = "model.decoder.layer_norm";
+  layout.lm_head = "lm_head.weight";
+  layout.final_logits_bias = "final_logits_bias";
+  return layout;
+}
+
+std::vector<TensorShape> ExpectedTensors(const CheckpointLayout& layout,
+                                         const ModelConfig& c) {
+  const int64_t d = c.d_model;
+  std::vector<TensorShape> list = {
+      {layout.encoder_embeddings.front(), {c.vocab_size, d}},
+      {layout.final_logits_bias, {1, c.vocab_size}}};
+  const auto linear = [&](const std::string& prefix, int64_t out, int64_t in) {
+    list.push_back({prefix + ".weight", {out, in}});
+    list.push_back({prefix + ".bias", {out}});
+  };
+  const auto norm = [&](const std::string& prefix) {
+    list.push_back({prefix + ".weight", {d}});
+    list.push_back({prefix + ".bias", {d}});
+  };
+  const auto attention = [&](const std::string& prefix) {
+    for (const std::string* projection :
+         {&layout.query, &layout.key, &layout.value,
+          &layout.attention_output}) {
+      linear(CheckpointLayout::Join(prefix, *projection), d, d);
+    }
+  };
+  for (int i = 0; i < c.encoder_layers; ++i) {
+    attention(layout.EncoderLayer(i, layout.self_attention));
+    norm(layout.EncoderLayer(i, layout.self_attention_norm));
+    linear(layout.EncoderLayer(i, layout.ffn_in), c.encoder_ffn_dim, d);
+    linear(layout.EncoderLayer(i, layout.ffn_out), d, c.encoder_ffn_dim);
+    norm(layout.EncoderLayer(i, layout.ffn_norm));
+  }
+  for (int i = 0; i < c.decoder_layers; ++i) {
+    attention(layout.DecoderLayer(i, layout.self_attention));
+    norm(layout.DecoderLayer(i, layout.self_attention_norm));
+    attention(layout.DecoderLayer(i, layout.cross_attention));
+    norm(layout.DecoderLayer(i, layout.cross_attention_norm));
+    linear(layout.DecoderLayer(i, layout.ffn_in), c.decoder_ffn_dim, d);
+    linear(layout.DecoderLayer(i, layout.ffn_out), d, c.decoder_ffn_dim);
+    norm(layout.DecoderLayer(i, layout.ffn_norm));
+  }
+  if (c.architecture.final_norms) {
+    norm(layout.encoder_final_norm);
+    norm(layout.decoder_final_norm);
+  }
+  return list;
+}
+
+}  // namespace glossa::model

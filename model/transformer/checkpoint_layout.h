@@ -1,0 +1,64 @@
+#ifndef GLOSSA_MODEL_TRANSFORMER_CHECKPOINT_LAYOUT_H_
+#define GLOSSA_MODEL_TRANSFORMER_CHECKPOINT_LAYOUT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "model/io/config.h"
+
+namespace glossa::model {
+
+// Where each weight the forward pass reads lives in a checkpoint: the one
+// spelling of the tensor names, used by the loader and by the random-model
+// writer alike. A linear layer "<prefix>" has "<prefix>.weight" [out, in]
+// and "<prefix>.bias" [out]; a norm "<prefix>" has ".weight" and ".bias"
+// [d_model].
+struct CheckpointLayout {
+  // Token embeddings [vocab, d]: the first of these that exists (shared
+  // embeddings, or the encoder's own).
+  std::vector<std::string> encoder_embeddings;
+  // Used when the config says the embeddings are not shared.
+  std::string decoder_embeddings;
+  // "<encoder_layer_prefix><i>.<part>", e.g. "model.encoder.layers.3.fc1".
+  std::string encoder_layer_prefix;
+  std::string decoder_layer_prefix;
+  // Sublayer parts.
+  std::string self_attention;   // + ".q_proj" ...
+  std::string cross_attention;  // decoder only
+  std::string query, key, value, attention_output;
+  std::string self_attention_norm;
+  std::string cross_attention_norm;
+  std::string ffn_in, ffn_out, ffn_norm;
+  // After the last layer (Architecture::final_norms).
+  std::string encoder_final_norm;
+  std::string decoder_final_norm;
+  // Optional: without it the output projection is tied to the decoder
+  // embeddings; without the bias [1, vocab] it has none.
+  std::string lm_head;
+  std::string final_logits_bias;
+
+  std::string EncoderLayer(int layer, absl::string_view part) const;
+  std::string DecoderLayer(int layer, absl::string_view part) const;
+  // "<attention>.<projection>", e.g. Attention("self_attn", query).
+  static std::string Join(absl::string_view a, absl::string_view b);
+};
+
+// The names of Hugging Face's BART-derived encoder-decoders (Marian, BART,
+// mBART, M2M100 / NLLB): "model.encoder.layers.N.self_attn.q_proj", ...
+CheckpointLayout BartStyleLayout();
+
+struct TensorShape {
+  std::string name;
+  std::vector<int64_t> shape;
+};
+
+// Every tensor a checkpoint of `config` holds in `layout` with tied output
+// projection and shared embeddings, as the loader reads them.
+std::vector<TensorShape> ExpectedTensors(const CheckpointLayout& layout,
+                                         const ModelConfig& config);
+
+}  // namespace glossa::model
+
+#endif  // GLOSSA_MODEL_TRANSFORMER_CHECKPOINT_LAYOUT_H_

@@ -1,0 +1,49 @@
+#ifndef GLOSSA_MODEL_TRANSFORMER_DECODER_STATE_H_
+#define GLOSSA_MODEL_TRANSFORMER_DECODER_STATE_H_
+
+#include <vector>
+
+// The per-sequence state the forward pass reads and writes. It belongs to
+// the caller (the batch decoder), never to the const Model.
+namespace glossa::model {
+
+// One source sentence after the encoder: what every decoder step needs.
+// Keys are stored transposed so that a decoder query scores all positions
+// with contiguous, vectorised loops.
+struct EncodedSource {
+  int length = 0;
+  // Cross-attention keys of every decoder layer, computed once:
+  // [decoder_layers][d_model][key_stride] (zero-padded past length).
+  std::vector<float> cross_keys;
+  int key_stride = 0;
+  // Cross-attention values: [decoder_layers][length][d_model].
+  std::vector<float> cross_values;
+  // Final encoder hidden states [length, d_model], kept only on request.
+  std::vector<float> hidden;
+};
+
+// Self-attention keys/values of one decoder row (one hypothesis), grown by
+// one position per DecodeStep. Keys [layer][d_model][capacity] (transposed),
+// values [layer][capacity][d_model]; capacity doubles when exceeded.
+struct DecoderCache {
+  std::vector<float> keys;
+  std::vector<float> values;
+  int length = 0;    // tokens already fed to the decoder
+  int capacity = 0;  // positions the buffers hold
+
+  // Makes room for `positions` positions, keeping what is cached.
+  void Reserve(int positions, int layers, int d_model);
+  // Becomes a copy of `other` (the cached positions only), reusing this
+  // cache's buffers when they are large enough.
+  void CopyFrom(const DecoderCache& other, int layers, int d_model);
+};
+
+struct DecoderRow {
+  int token = 0;                  // input token for this step
+  DecoderCache* cache = nullptr;  // appended to
+  const EncodedSource* source = nullptr;
+};
+
+}  // namespace glossa::model
+
+#endif  // GLOSSA_MODEL_TRANSFORMER_DECODER_STATE_H_

@@ -1,0 +1,235 @@
+// Building a Model: named tensors -> packed weights.
+#include "model/transformer/model.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "model/kernels/backend.h"
+#include "model/transformer/positions.h"
+#include "model/transformer/weights.h"
+
+namespace glossa::model {
+namespace {
+
+using Shape = std::vector<int64_t>;
+
+// Builds the packed weights from named tensors.
+class WeightBuilder {
+ public:
+  WeightBuilder(const ModelConfig& config, const CheckpointLayout& layout,
+                const TensorSource& tensors, const Backend& backend)
+      : config_(config),
+        layout_(layout),
+        tensors_(tensors),
+        backend_(backend) {}
+
+  const CheckpointLayout& layout() const { return layout_; }
+
+  absl::StatusOr<std::vector<float>> Get(const std::string& name,
+                                         const Shape& shape) {
+    return tensors_(name, shape);
+  }
+
+  // First of `names` that exists.
+  absl::StatusOr<std::vector<float>> GetAny(
+      const std::vector<std::string>& names, const Shape& shape) {
+    for (const std::string& name : names) {
+      auto tensor = tensors_(name, shape);
+      if (!absl::IsNotFound(tensor.status())) return tensor;
+    }
+    return absl::NotFoundError(
+        absl::StrCat("tensor '", names.front(), "' is missing"));
+  }
+
+  absl::StatusOr<LayerNormWeights> Norm(const std::string& prefix) {
+    const int d = config_.d_model;
+    LayerNormWeights norm;
+    ASSIGN_OR_RETURN(norm.gamma, Get(prefix + ".weight", {d}));
+    ASSIGN_OR_RETURN(norm.beta, Get(prefix + ".bias", {d}));
+    return norm;
+  }
+
+  // Loads the weights and biases of `projections` (each [d, in]) and packs
+  // them as one layer; the first `scaled_count` are multiplied by `scale`.
+  absl::StatusOr<std::unique_ptr<PackedLinear>> Fused(
+      const std::vector<std::string>& projections, int in, int out_each,
+      int scaled_count, float scale, std::optional<Activation> activation) {
+    std::vector<float> weight;
+    std::vector<float> bias;
+    for (size_t p = 0; p < projections.size(); ++p) {
+      ASSIGN_OR_RETURN(std::vector<float> w,
+                       Get(projections[p] + ".weight", {out_each, in}));
+      ASSIGN_OR_RETURN(std::vector<float> b,
+                       Get(projections[p] + ".bias", {out_each}));
+      if (static_cast<int>(p) < scaled_count) {
+        for (float& value : w) value *= scale;
+        for (float& value : b) value *= scale;
+      }
+      weight.insert(weight.end(), w.begin(), w.end());
+      bias.insert(bias.end(), b.begin(), b.end());
+    }
+    const int out = out_each * static_cast<int>(projections.size());
+    return backend_.Pack(weight.data(), bias.data(), out, in, activation);
+  }
+
+  absl::StatusOr<std::unique_ptr<PackedLinear>> Single(
+      const std::string& name, int in, int out,
+      std::optional<Activation> activation = std::nullopt) {
+    return Fused({name}, in, out, 0, 1.0f, activation);
+  }
+
+ private:
+  const ModelConfig& config_;
+  const CheckpointLayout& layout_;
+  const TensorSource& tensors_;
+  const Backend& backend_;
+};
+
+// The query projection is pre-scaled by 1/sqrt(head_dim), so attention
+// needs no separate scaling pass.
+absl::StatusOr<std::unique_ptr<PackedLinear>> FusedQkv(
+    WeightBuilder& b, const std::string& attention, int d, int heads) {
+  const CheckpointLayout& n = b.layout();
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d / heads));
+  return b.Fused({CheckpointLayout::Join(attention, n.query),
+                  CheckpointLayout::Join(attention, n.key),
+                  CheckpointLayout::Join(attention, n.value)},
+                 d, d, 1, scale, std::nullopt);
+}
+
+absl::Status BuildEncoderLayer(WeightBuilder& b, const ModelConfig& c, int i,
+                               EncoderLayerWeights* layer) {
+  const CheckpointLayout& n = b.layout();
+  const int d = c.d_model;
+  const std::string attention = n.EncoderLayer(i, n.self_attention);
+  ASSIGN_OR_RETURN(layer->qkv,
+                   FusedQkv(b, attention, d, c.encoder_attention_heads));
+  ASSIGN_OR_RETURN(
+      layer->attention_out,
+      b.Single(CheckpointLayout::Join(attention, n.attention_output), d, d));
+  ASSIGN_OR_RETURN(layer->attention_norm,
+                   b.Norm(n.EncoderLayer(i, n.self_attention_norm)));
+  ASSIGN_OR_RETURN(layer->fc1,
+                   b.Single(n.EncoderLayer(i, n.ffn_in), d, c.encoder_ffn_dim,
+                            c.architecture.activation));
+  ASSIGN_OR_RETURN(
+      layer->fc2, b.Single(n.EncoderLayer(i, n.ffn_out), c.encoder_ffn_dim, d));
+  ASSIGN_OR_RETURN(layer->ffn_norm, b.Norm(n.EncoderLayer(i, n.ffn_norm)));
+  return absl::OkStatus();
+}
+
+absl::Status BuildDecoderLayer(WeightBuilder& b, const ModelConfig& c, int i,
+                               DecoderLayerWeights* layer) {
+  const CheckpointLayout& n = b.layout();
+  const int d = c.d_model;
+  const std::string self = n.DecoderLayer(i, n.self_attention);
+  const std::string cross = n.DecoderLayer(i, n.cross_attention);
+  ASSIGN_OR_RETURN(layer->self_qkv,
+                   FusedQkv(b, self, d, c.decoder_attention_heads));
+  ASSIGN_OR_RETURN(
+      layer->self_out,
+      b.Single(CheckpointLayout::Join(self, n.attention_output), d, d));
+  ASSIGN_OR_RETURN(layer->self_norm,
+                   b.Norm(n.DecoderLayer(i, n.self_attention_norm)));
+  const float scale =
+      1.0f / std::sqrt(static_cast<float>(d / c.decoder_attention_heads));
+  ASSIGN_OR_RETURN(layer->cross_q,
+                   b.Fused({CheckpointLayout::Join(cross, n.query)}, d, d, 1,
+                           scale, std::nullopt));
+  ASSIGN_OR_RETURN(
+      layer->cross_out,
+      b.Single(CheckpointLayout::Join(cross, n.attention_output), d, d));
+  ASSIGN_OR_RETURN(layer->cross_norm,
+                   b.Norm(n.DecoderLayer(i, n.cross_attention_norm)));
+  ASSIGN_OR_RETURN(layer->fc1,
+                   b.Single(n.DecoderLayer(i, n.ffn_in), d, c.decoder_ffn_dim,
+                            c.architecture.activation));
+  ASSIGN_OR_RETURN(
+      layer->fc2, b.Single(n.DecoderLayer(i, n.ffn_out), c.decoder_ffn_dim, d));
+  ASSIGN_OR_RETURN(layer->ffn_norm, b.Norm(n.DecoderLayer(i, n.ffn_norm)));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Model::Model(const ModelConfig& config, ComputeType compute_type)
+    : config_(config), compute_type_(compute_type) {}
+Model::~Model() = default;
+
+std::string Model::DescribeBackend() const { return backend_->Describe(); }
+
+absl::StatusOr<std::shared_ptr<const Model>> Model::FromTensors(
+    const ModelConfig& config, const CheckpointLayout& layout,
+    const TensorSource& tensors, const LoadOptions& options) {
+  RETURN_IF_ERROR(ValidateModelConfig(config));
+  std::shared_ptr<Model> model(new Model(config, options.compute_type));
+  if (options.reference_backend) {
+    model->backend_ = CreateReferenceBackend();
+  } else {
+    ASSIGN_OR_RETURN(model->backend_, CreateDnnlBackend(options.compute_type,
+                                                        options.num_threads));
+  }
+  auto weights = std::make_unique<Weights>();
+  WeightBuilder b(config, layout, tensors, *model->backend_);
+  const int d = config.d_model;
+  const int vocab = config.vocab_size;
+
+  ASSIGN_OR_RETURN(weights->encoder_embeddings,
+                   b.GetAny(layout.encoder_embeddings, {vocab, d}));
+  if (!config.share_encoder_decoder_embeddings) {
+    ASSIGN_OR_RETURN(weights->decoder_embeddings,
+                     b.Get(layout.decoder_embeddings, {vocab, d}));
+  }
+  ASSIGN_OR_RETURN(weights->positions,
+                   BuildPositionTable(config, layout, tensors));
+
+  weights->encoder_layers.resize(config.encoder_layers);
+  for (int i = 0; i < config.encoder_layers; ++i) {
+    RETURN_IF_ERROR(
+        BuildEncoderLayer(b, config, i, &weights->encoder_layers[i]));
+  }
+  weights->decoder_layers.resize(config.decoder_layers);
+  std::vector<std::string> cross_names;
+  for (int i = 0; i < config.decoder_layers; ++i) {
+    RETURN_IF_ERROR(
+        BuildDecoderLayer(b, config, i, &weights->decoder_layers[i]));
+    const std::string cross = layout.DecoderLayer(i, layout.cross_attention);
+    cross_names.push_back(CheckpointLayout::Join(cross, layout.key));
+    cross_names.push_back(CheckpointLayout::Join(cross, layout.value));
+  }
+  ASSIGN_OR_RETURN(weights->cross_kv,
+                   b.Fused(cross_names, d, d, 0, 1.0f, std::nullopt));
+  if (config.architecture.final_norms) {
+    ASSIGN_OR_RETURN(weights->encoder_final_norm,
+                     b.Norm(layout.encoder_final_norm));
+    ASSIGN_OR_RETURN(weights->decoder_final_norm,
+                     b.Norm(layout.decoder_final_norm));
+  }
+
+  // The output projection is tied to the decoder embeddings unless the
+  // checkpoint carries its own lm_head.
+  std::vector<float> lm_head;
+  auto own_head = b.Get(layout.lm_head, {vocab, d});
+  if (own_head.ok()) {
+    lm_head = *std::move(own_head);
+  } else if (absl::IsNotFound(own_head.status())) {
+    lm_head = weights->DecoderEmbeddings();
+  } else {
+    return own_head.status();
+  }
+  std::vector<float> final_bias(vocab, 0.0f);
+  auto bias = b.Get(layout.final_logits_bias, {1, vocab});
+  if (bias.ok()) {
+    final_bias = *std::move(bias);
+  } else if (!absl::IsNotFound(bias.status())) {
+    return bias.status();
+  }
+  ASSIGN_OR_RETURN(weights->lm_head,
+                   model->backend_->Pack(lm_head.data(), final_bias.data(),
+                                         vocab, d, std::nullopt));
+  model->weights_ = std::move(weights);
+  return std::shared_ptr<const Model>(std::move(model));
+}
+
+}  // namespace glossa::model

@@ -1,0 +1,59 @@
+#ifndef GLOSSA_MODEL_TRANSFORMER_WEIGHTS_H_
+#define GLOSSA_MODEL_TRANSFORMER_WEIGHTS_H_
+
+// Internal to the model: the packed weights of each layer.
+
+#include <memory>
+#include <vector>
+
+#include "model/kernels/backend.h"
+#include "model/transformer/model.h"
+
+namespace glossa::model {
+
+struct LayerNormWeights {
+  std::vector<float> gamma;
+  std::vector<float> beta;
+};
+
+struct EncoderLayerWeights {
+  std::unique_ptr<PackedLinear> qkv;  // fused [3d]; q pre-scaled
+  std::unique_ptr<PackedLinear> attention_out;
+  LayerNormWeights attention_norm;
+  std::unique_ptr<PackedLinear> fc1;  // activation fused
+  std::unique_ptr<PackedLinear> fc2;
+  LayerNormWeights ffn_norm;
+};
+
+struct DecoderLayerWeights {
+  std::unique_ptr<PackedLinear> self_qkv;
+  std::unique_ptr<PackedLinear> self_out;
+  LayerNormWeights self_norm;
+  std::unique_ptr<PackedLinear> cross_q;  // pre-scaled
+  std::unique_ptr<PackedLinear> cross_out;
+  LayerNormWeights cross_norm;
+  std::unique_ptr<PackedLinear> fc1;
+  std::unique_ptr<PackedLinear> fc2;
+  LayerNormWeights ffn_norm;
+};
+
+struct Model::Weights {
+  std::vector<float> encoder_embeddings;  // [vocab, d]
+  std::vector<float> decoder_embeddings;  // empty when shared
+  const std::vector<float>& DecoderEmbeddings() const {
+    return decoder_embeddings.empty() ? encoder_embeddings : decoder_embeddings;
+  }
+  std::vector<float> positions;  // [max_positions, d], added to embeddings
+  std::vector<EncoderLayerWeights> encoder_layers;
+  std::vector<DecoderLayerWeights> decoder_layers;
+  // Cross-attention K and V of every decoder layer in one GEMM.
+  std::unique_ptr<PackedLinear> cross_kv;
+  std::unique_ptr<PackedLinear> lm_head;  // + final_logits_bias
+  // Architecture::final_norms only.
+  LayerNormWeights encoder_final_norm;
+  LayerNormWeights decoder_final_norm;
+};
+
+}  // namespace glossa::model
+
+#endif  // GLOSSA_MODEL_TRANSFORMER_WEIGHTS_H_

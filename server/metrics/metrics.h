@@ -1,0 +1,71 @@
+#ifndef GLOSSA_SERVER_METRICS_METRICS_H_
+#define GLOSSA_SERVER_METRICS_METRICS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace glossa::server {
+
+// The server's Prometheus metrics. The names are a contract with dashboards
+// and autoscalers (see server/README.md); do not rename them.
+//
+// This header is free of prometheus-cpp: metrics.cc is the only file that
+// includes it. All methods are thread-safe.
+class Metrics {
+ public:
+  // `bind_address` is "host:port" for the /metrics HTTP endpoint (port 0
+  // picks a free port); empty keeps the metrics in memory only (tests).
+  static absl::StatusOr<std::unique_ptr<Metrics>> Create(
+      const std::string& bind_address);
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // The bound HTTP port, or 0 without an endpoint.
+  int port() const;
+  // The text exposition format, as served on /metrics.
+  std::string Render() const;
+
+  // glossa_requests_total{rpc,code} and glossa_request_duration_seconds{rpc}.
+  // `rpc` is the method name ("Translate", "Generate", "GetModelInfo", ...).
+  void RecordRequest(absl::string_view rpc, absl::StatusCode code,
+                     absl::Duration latency);
+  // glossa_queue_duration_seconds: arrival to first admission.
+  void ObserveQueueTime(absl::Duration wait);
+  // glossa_time_to_first_token_seconds: arrival to the first decoded token.
+  void ObserveTimeToFirstToken(absl::Duration latency);
+  // glossa_inter_token_seconds: between two tokens of one sequence.
+  void ObserveInterToken(absl::Duration gap);
+  // glossa_step_rows: decoder rows in one Step().
+  void ObserveStepRows(int rows);
+  // glossa_step_tokens: tokens processed in one scheduler iteration
+  // (encoder tokens of newcomers plus one per decoder row).
+  void ObserveStepTokens(int tokens);
+  // glossa_queue_depth: requests waiting for admission.
+  void SetQueueDepth(int depth);
+  // glossa_active_rows: decoder rows in the running batch.
+  void SetActiveRows(int rows);
+  // glossa_input_tokens_total / glossa_output_tokens_total.
+  void AddInputTokens(int64_t tokens);
+  void AddOutputTokens(int64_t tokens);
+  // glossa_model_load_seconds.
+  void SetModelLoadSeconds(double seconds);
+  // glossa_build_info{version,compute_type,model} = 1.
+  void SetBuildInfo(absl::string_view version, absl::string_view compute_type,
+                    absl::string_view model);
+
+ private:
+  struct Impl;
+  explicit Metrics(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace glossa::server
+
+#endif  // GLOSSA_SERVER_METRICS_METRICS_H_

@@ -1,0 +1,164 @@
+#include "server/requests/request_validator.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "base/utf8.h"
+
+namespace glossa::server {
+namespace {
+
+RequestLimits CapLimits(RequestLimits limits, const model::Engine& engine) {
+  const int model_max = engine.max_input_tokens();
+  limits.max_input_tokens = std::min(limits.max_input_tokens, model_max);
+  limits.max_output_tokens = std::min(limits.max_output_tokens, model_max);
+  return limits;
+}
+
+absl::Status CheckCount(absl::string_view what, int count, int low, int high,
+                        absl::string_view flag) {
+  if (count >= low && count <= high) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, " must hold ", low, " to ", high, " ", flag, ", got ", count));
+}
+
+uint64_t RandomSeed() {
+  thread_local absl::BitGen bitgen;
+  return absl::Uniform<uint64_t>(bitgen);
+}
+
+// The proto paths of Generate's options (Translate's are
+// OptionFieldNames::WithPrefix("options.")).
+model::OptionFieldNames GenerateFields() {
+  model::OptionFieldNames fields = model::OptionFieldNames::WithPrefix("");
+  fields.max_output_tokens = "max_new_tokens";
+  fields.min_output_tokens = "min_new_tokens";
+  return fields;
+}
+
+}  // namespace
+
+RequestValidator::RequestValidator(std::shared_ptr<const model::Engine> engine,
+                                   const RequestLimits& limits,
+                                   std::string model_name)
+    : engine_(std::move(engine)),
+      limits_(CapLimits(limits, *engine_)),
+      defaults_(engine_->DefaultOptions(decoding_limits())),
+      model_name_(std::move(model_name)) {}
+
+model::DecodingLimits RequestValidator::decoding_limits() const {
+  return model::DecodingLimits{limits_.max_beam_size,
+                               limits_.max_output_tokens};
+}
+
+absl::Status RequestValidator::CheckModelName(absl::string_view name) const {
+  if (name.empty() || name == model_name_) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat("model \"", name,
+                                          "\" is not served here; served: \"",
+                                          model_name_, "\""));
+}
+
+void RequestValidator::ReadSampling(const v1::SamplingOptions& sampling,
+                                    model::DecodingOptions* options) const {
+  options->sampling = true;
+  options->temperature =
+      sampling.has_temperature() ? sampling.temperature() : 1.0f;
+  options->top_k = sampling.top_k();
+  options->top_p = sampling.has_top_p() ? sampling.top_p() : 1.0f;
+  options->seed = sampling.has_seed() ? sampling.seed() : RandomSeed();
+}
+
+absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
+    const v1::TranslateRequest& request) const {
+  RETURN_IF_ERROR(CheckModelName(request.model()));
+  const int count = request.segments_size();
+  RETURN_IF_ERROR(CheckCount("segments", count, 1, limits_.max_segments,
+                             "texts (max_segments)"));
+
+  ValidatedTranslate validated;
+  const v1::TranslateOptions& in = request.options();
+  model::DecodingOptions& options = validated.options;
+  // Unset fields keep the model's defaults (Engine::DefaultOptions); beam
+  // search is off when sampling.
+  options = defaults_;
+  if (in.has_sampling()) {
+    options.beam_size = 1;
+    ReadSampling(in.sampling(), &options);
+  }
+  if (in.has_beam_size()) options.beam_size = in.beam_size();
+  if (in.has_num_hypotheses()) options.num_hypotheses = in.num_hypotheses();
+  if (in.has_length_penalty()) options.length_penalty = in.length_penalty();
+  if (in.has_max_output_tokens()) {
+    options.max_output_tokens = in.max_output_tokens();
+  }
+  if (in.has_min_output_tokens()) {
+    options.min_output_tokens = in.min_output_tokens();
+  }
+  RETURN_IF_ERROR(engine_->ValidateOptions(
+      options, decoding_limits(),
+      model::OptionFieldNames::WithPrefix("options.")));
+  validated.return_scores = in.return_scores();
+
+  validated.segments.resize(count);
+  for (int i = 0; i < count; ++i) {
+    ASSIGN_OR_RETURN(
+        validated.segments[i],
+        engine_->CheckSource(absl::StrCat("segments[", i, "]"),
+                             request.segments(i), limits_.max_input_tokens));
+  }
+  return validated;
+}
+
+absl::StatusOr<ValidatedGenerate> RequestValidator::ValidateGenerate(
+    const v1::GenerateRequest& request) const {
+  RETURN_IF_ERROR(CheckModelName(request.model()));
+  ValidatedGenerate validated;
+  model::DecodingOptions& options = validated.options;
+  options = defaults_;
+  // Generate streams one sequence: greedy or sampled, never beam search.
+  options.beam_size = 1;
+  if (request.has_sampling()) ReadSampling(request.sampling(), &options);
+  if (request.has_max_new_tokens()) {
+    options.max_output_tokens = request.max_new_tokens();
+  }
+  if (request.has_min_new_tokens()) {
+    options.min_output_tokens = request.min_new_tokens();
+  }
+  RETURN_IF_ERROR(
+      engine_->ValidateOptions(options, decoding_limits(), GenerateFields()));
+
+  const int stops = request.stop_size();
+  if (stops > limits_.max_stop_sequences) {
+    return absl::InvalidArgumentError(absl::StrCat("stop must hold at most ",
+                                                   limits_.max_stop_sequences,
+                                                   " strings, got ", stops));
+  }
+  for (int i = 0; i < stops; ++i) {
+    const std::string field = absl::StrCat("stop[", i, "]");
+    const std::string& stop = request.stop(i);
+    RETURN_IF_ERROR(base::CheckUtf8(field, stop));
+    if (stop.empty() ||
+        static_cast<int>(stop.size()) > limits_.max_stop_sequence_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " length in bytes must be in [1, ",
+          limits_.max_stop_sequence_bytes, "], got ", stop.size()));
+    }
+    validated.stop.push_back(stop);
+  }
+
+  ASSIGN_OR_RETURN(
+      model::SourceText source,
+      engine_->CheckSource("text", request.text(), limits_.max_input_tokens));
+  if (source.blank) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "text must contain at least one non-whitespace character, got ",
+        request.text().empty() ? "an empty string" : "only white space"));
+  }
+  validated.source_ids = std::move(source.ids);
+  return validated;
+}
+
+}  // namespace glossa::server

@@ -1,0 +1,80 @@
+#ifndef GLOSSA_SERVER_REQUESTS_REQUEST_VALIDATOR_H_
+#define GLOSSA_SERVER_REQUESTS_REQUEST_VALIDATOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "glossa/v1/glossa.pb.h"
+#include "model/decoding/decoding_options.h"
+#include "model/engine.h"
+
+namespace glossa::server {
+
+// What a request may ask for. The server flags of the same names set them;
+// the validator caps the token limits at the model's maximum length.
+struct RequestLimits {
+  int max_segments = 64;       // texts per Translate request
+  int max_input_tokens = 512;  // tokens per text, EOS included
+  int max_output_tokens = 512;
+  int max_beam_size = 8;
+  int max_stop_sequences = 8;
+  int max_stop_sequence_bytes = 64;
+};
+
+// A Translate request checked and tokenized.
+struct ValidatedTranslate {
+  std::vector<model::SourceText> segments;  // blank ones are not decoded
+  model::DecodingOptions options;
+  bool return_scores = false;
+};
+
+// A Generate request checked and tokenized.
+struct ValidatedGenerate {
+  std::vector<int> source_ids;
+  model::DecodingOptions options;
+  std::vector<std::string> stop;
+};
+
+// Turns proto requests into engine requests on the calling (gRPC) thread:
+// reads the fields (presence decides defaults), then leaves every rule to
+// the engine facade (source checks, option defaults and ranges), passing
+// the proto field paths so that messages name them. What is the server's
+// own: the model name, segment and stop-sequence counts. Errors are
+// INVALID_ARGUMENT (NOT_FOUND for an unknown model). Thread-safe.
+class RequestValidator {
+ public:
+  RequestValidator(std::shared_ptr<const model::Engine> engine,
+                   const RequestLimits& limits, std::string model_name);
+
+  absl::StatusOr<ValidatedTranslate> ValidateTranslate(
+      const v1::TranslateRequest& request) const;
+  absl::StatusOr<ValidatedGenerate> ValidateGenerate(
+      const v1::GenerateRequest& request) const;
+  // OK for "" and the served model's name; NOT_FOUND otherwise.
+  absl::Status CheckModelName(absl::string_view name) const;
+
+  // The limits in force (token limits capped by the model).
+  const RequestLimits& limits() const { return limits_; }
+  const std::string& model_name() const { return model_name_; }
+  const model::Engine& engine() const { return *engine_; }
+
+ private:
+  // Reads a proto SamplingOptions into `options`.
+  void ReadSampling(const v1::SamplingOptions& sampling,
+                    model::DecodingOptions* options) const;
+  model::DecodingLimits decoding_limits() const;
+
+  const std::shared_ptr<const model::Engine> engine_;
+  const RequestLimits limits_;
+  const model::DecodingOptions defaults_;
+  const std::string model_name_;
+};
+
+}  // namespace glossa::server
+
+#endif  // GLOSSA_SERVER_REQUESTS_REQUEST_VALIDATOR_H_

@@ -1,0 +1,55 @@
+#ifndef GLOSSA_SERVER_REQUESTS_TRANSLATE_TASK_H_
+#define GLOSSA_SERVER_REQUESTS_TRANSLATE_TASK_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "glossa/v1/glossa.pb.h"
+#include "model/engine.h"
+#include "server/requests/request_validator.h"
+#include "server/requests/response_sink.h"
+#include "server/scheduling/task.h"
+
+namespace glossa::server {
+
+// A Translate request in the scheduler: one sequence per non-blank segment;
+// collects the hypotheses and builds the response when all are done.
+class TranslateTask final : public Task {
+ public:
+  // `engine` and `sink` must outlive the task's OnComplete call; the sink
+  // gets the response (or nothing) and then Close(), on the scheduler
+  // thread or, from RespondWithoutDecoding(), on the caller's.
+  TranslateTask(const ValidatedTranslate& request, const model::Engine* engine,
+                std::string model_name, absl::Time arrival, absl::Time deadline,
+                TranslateSink* sink);
+
+  // Whether any segment needs the model. If not, the task is not scheduled:
+  // call RespondWithoutDecoding() instead.
+  bool needs_decoding() const { return !sequences().empty(); }
+  void RespondWithoutDecoding() { OnComplete(absl::OkStatus()); }
+
+  bool OnToken(int index, int token_id, float logprob) override;
+  void OnSequenceFinished(int index, SequenceOutcome outcome) override;
+  void OnComplete(absl::Status status) override;
+
+ private:
+  struct SegmentPlan {
+    int sequence = -1;  // index into sequences(), -1 for a blank segment
+    int input_tokens = 0;
+  };
+
+  const model::Engine* const engine_;
+  const std::string model_name_;
+  const bool return_scores_;
+  const bool sampling_;
+  const uint64_t seed_;
+  std::vector<SegmentPlan> segments_;
+  std::vector<SequenceOutcome> outcomes_;  // per sequence
+  TranslateSink* const sink_;
+};
+
+}  // namespace glossa::server
+
+#endif  // GLOSSA_SERVER_REQUESTS_TRANSLATE_TASK_H_

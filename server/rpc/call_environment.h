@@ -1,0 +1,61 @@
+#ifndef GLOSSA_SERVER_RPC_CALL_ENVIRONMENT_H_
+#define GLOSSA_SERVER_RPC_CALL_ENVIRONMENT_H_
+
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "glossa/v1/glossa.pb.h"
+#include "model/engine.h"
+#include "server/metrics/metrics.h"
+#include "server/requests/request_validator.h"
+#include "server/scheduling/clock.h"
+#include "server/scheduling/scheduler.h"
+
+namespace glossa::server {
+
+// What the calls serve with once the model is loaded and warm. Owned by
+// main; must outlive the gRPC server.
+struct ServingBackend {
+  const model::Engine* engine = nullptr;
+  const RequestValidator* validator = nullptr;
+  Scheduler* scheduler = nullptr;
+  v1::ModelInfo info;
+};
+
+// Everything a call (a reactor) needs from the server around it: the
+// backend once it is ready, the clock, and where its outcome is recorded.
+// The reactors depend on this, not on the service class. Thread-safe.
+class CallEnvironment {
+ public:
+  // `clock` and `metrics` (may be null) must outlive the environment.
+  CallEnvironment(const Clock* clock, Metrics* metrics)
+      : clock_(clock), metrics_(metrics) {}
+
+  // The model is ready: calls are served from now on.
+  void Activate(const ServingBackend* backend);
+  // Shutting down: new calls get UNAVAILABLE; calls already accepted go on.
+  void BeginDrain();
+
+  // The backend, or UNAVAILABLE while loading or draining.
+  absl::StatusOr<const ServingBackend*> backend() const;
+  const Clock* clock() const { return clock_; }
+  // Records glossa_requests_total / glossa_request_duration_seconds.
+  void RecordRequest(absl::string_view rpc, absl::StatusCode code,
+                     absl::Time arrival) const;
+
+ private:
+  const Clock* const clock_;
+  Metrics* const metrics_;
+  mutable absl::Mutex mu_;
+  const ServingBackend* backend_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace glossa::server
+
+#endif  // GLOSSA_SERVER_RPC_CALL_ENVIRONMENT_H_

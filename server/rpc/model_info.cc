@@ -1,0 +1,73 @@
+#include "server/rpc/model_info.h"
+
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+
+#ifndef GLOSSA_VERSION
+#define GLOSSA_VERSION "dev"
+#endif
+
+namespace glossa::server {
+namespace {
+
+bool IsLanguageCode(absl::string_view code) {
+  if (code.size() < 2 || code.size() > 3) return false;
+  for (char c : code) {
+    if (!absl::ascii_isalpha(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* ServerVersion() { return GLOSSA_VERSION; }
+
+v1::ModelInfo DescribeModel(const std::string& name,
+                            const model::ModelConfig& config,
+                            model::ComputeType compute_type,
+                            const RequestLimits& limits,
+                            const SchedulerOptions& scheduler,
+                            int64_t max_message_bytes) {
+  v1::ModelInfo info;
+  info.set_name(name);
+  info.set_architecture(config.model_type);
+  v1::ModelShape* shape = info.mutable_shape();
+  shape->set_d_model(config.d_model);
+  shape->set_encoder_layers(config.encoder_layers);
+  shape->set_decoder_layers(config.decoder_layers);
+  shape->set_encoder_attention_heads(config.encoder_attention_heads);
+  shape->set_decoder_attention_heads(config.decoder_attention_heads);
+  shape->set_encoder_ffn_dim(config.encoder_ffn_dim);
+  shape->set_decoder_ffn_dim(config.decoder_ffn_dim);
+  shape->set_activation(
+      std::string(model::ActivationName(config.architecture.activation)));
+  shape->set_normalize_before(config.architecture.pre_norm);
+  shape->set_max_position_embeddings(config.max_position_embeddings);
+  info.set_vocab_size(config.vocab_size);
+  info.set_compute_type(std::string(model::ComputeTypeName(compute_type)));
+  // "de-en" (or "opus-mt-de-en"): the last two dash-separated parts.
+  const std::vector<absl::string_view> parts = absl::StrSplit(name, '-');
+  if (parts.size() >= 2 && IsLanguageCode(parts[parts.size() - 2]) &&
+      IsLanguageCode(parts.back())) {
+    info.set_source_language(std::string(parts[parts.size() - 2]));
+    info.set_target_language(std::string(parts.back()));
+  }
+  info.set_eos_token_id(config.eos_token_id);
+  info.set_pad_token_id(config.pad_token_id);
+  v1::ServingLimits* out = info.mutable_limits();
+  out->set_max_segments(limits.max_segments);
+  out->set_max_input_tokens(limits.max_input_tokens);
+  out->set_max_output_tokens(limits.max_output_tokens);
+  out->set_max_beam_size(limits.max_beam_size);
+  out->set_max_batch_size(scheduler.max_batch_size);
+  out->set_max_batch_tokens(scheduler.max_batch_tokens);
+  out->set_max_message_bytes(max_message_bytes);
+  out->set_max_stop_sequences(limits.max_stop_sequences);
+  out->set_max_stop_sequence_bytes(limits.max_stop_sequence_bytes);
+  info.set_version(ServerVersion());
+  return info;
+}
+
+}  // namespace glossa::server

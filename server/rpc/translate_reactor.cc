@@ -1,0 +1,57 @@
+#include "server/rpc/translate_reactor.h"
+
+#include <utility>
+
+#include "server/rpc/deadline.h"
+#include "server/rpc/grpc_buffers.h"
+#include "server/rpc/grpc_status.h"
+
+namespace glossa::server {
+
+TranslateReactor::TranslateReactor(const CallEnvironment* environment,
+                                   grpc::CallbackServerContext* context,
+                                   grpc::ByteBuffer* response)
+    : environment_(environment),
+      context_(context),
+      response_(response),
+      arrival_(environment->clock()->Now()) {}
+
+void TranslateReactor::Start(const grpc::ByteBuffer& raw_request) {
+  absl::StatusOr<const ServingBackend*> backend = environment_->backend();
+  if (!backend.ok()) return Close(backend.status());
+  v1::TranslateRequest request;
+  absl::Status parsed = ParseByteBuffer(raw_request, &request);
+  if (!parsed.ok()) return Close(parsed);
+  absl::StatusOr<ValidatedTranslate> validated =
+      (*backend)->validator->ValidateTranslate(request);
+  if (!validated.ok()) return Close(validated.status());
+
+  auto task = std::make_shared<TranslateTask>(
+      *validated, (*backend)->engine, (*backend)->validator->model_name(),
+      arrival_, DeadlineOf(*context_), this);
+  if (!task->needs_decoding()) return task->RespondWithoutDecoding();
+  {
+    absl::MutexLock lock(&mu_);
+    task_ = task;
+  }
+  absl::Status scheduled = (*backend)->scheduler->Schedule(task);
+  if (!scheduled.ok()) Close(scheduled);
+}
+
+void TranslateReactor::Send(v1::TranslateResponse response) {
+  SerializeToByteBuffer(response, response_);
+}
+
+void TranslateReactor::Close(absl::Status status) {
+  environment_->RecordRequest("Translate", status.code(), arrival_);
+  Finish(ToGrpcStatus(status));
+}
+
+void TranslateReactor::OnCancel() {
+  absl::MutexLock lock(&mu_);
+  if (task_ != nullptr) task_->Cancel();
+}
+
+void TranslateReactor::OnDone() { delete this; }
+
+}  // namespace glossa::server

@@ -1,0 +1,451 @@
+#include "server/scheduling/scheduler.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/check.h"
+
+namespace glossa::server {
+
+struct Scheduler::TaskState {
+  std::shared_ptr<Task> task;
+  std::list<std::unique_ptr<TaskState>>::iterator self;
+  int next_to_admit = 0;
+  int unfinished = 0;
+  bool waiting = true;  // in waiting_
+  bool admitted_any = false;
+  bool first_token = false;
+  std::vector<uint64_t> live;  // decoder ids of admitted, unfinished rows
+};
+
+namespace {
+
+int RowsOf(const model::DecodingOptions& options) {
+  return std::max(1, options.beam_size);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(
+    const SchedulerOptions& options, std::unique_ptr<Decoder> decoder,
+    const Clock* clock, Metrics* metrics) {
+  if (options.max_batch_size < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_batch_size must be >= 1, got ", options.max_batch_size));
+  }
+  if (options.max_batch_tokens <= options.max_batch_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_batch_tokens must be > max_batch_size (", options.max_batch_size,
+        "), got ", options.max_batch_tokens));
+  }
+  if (options.max_queue_size < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_queue_size must be >= 1, got ", options.max_queue_size));
+  }
+  if (options.max_queue_delay < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_queue_delay must be >= 0, got ",
+                     absl::FormatDuration(options.max_queue_delay)));
+  }
+  if (decoder == nullptr || clock == nullptr) {
+    return absl::InvalidArgumentError("a decoder and a clock are required");
+  }
+  return std::unique_ptr<Scheduler>(
+      new Scheduler(options, std::move(decoder), clock, metrics));
+}
+
+Scheduler::Scheduler(const SchedulerOptions& options,
+                     std::unique_ptr<Decoder> decoder, const Clock* clock,
+                     Metrics* metrics)
+    : options_(options),
+      decoder_(std::move(decoder)),
+      clock_(clock),
+      metrics_(metrics) {}
+
+Scheduler::~Scheduler() { Stop(); }
+
+absl::Status Scheduler::Schedule(std::shared_ptr<Task> task) {
+  CHECK(task != nullptr);
+  CHECK(!task->sequences().empty());
+  int depth = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!accepting_) {
+      return absl::UnavailableError(
+          "the server is shutting down and accepts no new requests");
+    }
+    if (queued_ >= options_.max_queue_size) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the request queue is full (", options_.max_queue_size,
+                       " requests waiting); retry later"));
+    }
+    incoming_.push_back(std::move(task));
+    depth = ++queued_;
+    ++in_system_;
+    wake_ = true;
+  }
+  if (metrics_ != nullptr) metrics_->SetQueueDepth(depth);
+  return absl::OkStatus();
+}
+
+void Scheduler::Start() {
+  CHECK(!thread_.joinable());
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Scheduler::StopAccepting() {
+  absl::MutexLock lock(&mu_);
+  accepting_ = false;
+  draining_ = true;
+  wake_ = true;
+}
+
+bool Scheduler::WaitUntilIdle(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return in_system_ == 0;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
+}
+
+void Scheduler::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    accepting_ = false;
+    stop_ = true;
+    wake_ = true;
+  }
+  if (thread_.joinable()) {
+    thread_.join();  // the loop aborts what remains before it returns
+  } else {
+    AbortAll(absl::UnavailableError("the server is shutting down"));
+  }
+}
+
+int Scheduler::active_rows() const { return decoder_->num_rows(); }
+int Scheduler::num_active_sequences() const {
+  return static_cast<int>(active_.size());
+}
+int Scheduler::queue_depth() const {
+  absl::MutexLock lock(&mu_);
+  return queued_;
+}
+
+void Scheduler::Loop() {
+  while (true) {
+    const absl::Duration wait = IdleWait(clock_->Now());
+    {
+      absl::MutexLock lock(&mu_);
+      if (wait > absl::ZeroDuration()) {
+        auto woken = [this]()
+                         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return wake_; };
+        mu_.AwaitWithTimeout(absl::Condition(&woken), wait);
+      }
+      wake_ = false;
+      if (stop_) break;
+    }
+    RunOnce();
+  }
+  AbortAll(absl::UnavailableError(
+      "the server is shutting down; the grace period for running requests "
+      "is over"));
+}
+
+absl::Duration Scheduler::IdleWait(absl::Time now) const {
+  if (!active_.empty()) return absl::ZeroDuration();
+  if (waiting_.empty()) return absl::InfiniteDuration();
+  if (options_.batching == BatchingMode::kContinuous || flushing_) {
+    return absl::ZeroDuration();
+  }
+  // Request mode: sleep until the oldest request's delay is over or a
+  // waiting request's deadline passes, whichever comes first.
+  absl::Time wake =
+      waiting_.front()->task->arrival() + options_.max_queue_delay;
+  for (const TaskState* state : waiting_) {
+    wake = std::min(wake, state->task->deadline());
+  }
+  return std::max(absl::ZeroDuration(), wake - now);
+}
+
+bool Scheduler::RunOnce() {
+  TakeIncoming();
+  bool progressed = RetireStoppedTasks(clock_->Now());
+  progressed |= Admit(clock_->Now());
+  progressed |= StepDecoder();
+  UpdateGauges();
+  return progressed;
+}
+
+void Scheduler::TakeIncoming() {
+  std::deque<std::shared_ptr<Task>> incoming;
+  {
+    absl::MutexLock lock(&mu_);
+    incoming.swap(incoming_);
+    flushing_ = draining_;
+  }
+  for (std::shared_ptr<Task>& task : incoming) {
+    auto state = std::make_unique<TaskState>();
+    state->unfinished = static_cast<int>(task->sequences().size());
+    state->task = std::move(task);
+    TaskState* raw = state.get();
+    tasks_.push_back(std::move(state));
+    raw->self = std::prev(tasks_.end());
+    waiting_.push_back(raw);
+  }
+}
+
+bool Scheduler::RetireStoppedTasks(absl::Time now) {
+  std::vector<std::pair<TaskState*, absl::Status>> stopped;
+  for (const std::unique_ptr<TaskState>& state : tasks_) {
+    const Task& task = *state->task;
+    if (task.cancelled()) {
+      stopped.emplace_back(state.get(),
+                           absl::CancelledError("the call was cancelled"));
+    } else if (now >= task.deadline()) {
+      stopped.emplace_back(
+          state.get(),
+          absl::DeadlineExceededError(absl::StrCat(
+              "deadline exceeded after ",
+              absl::FormatDuration(
+                  absl::Trunc(now - task.arrival(), absl::Milliseconds(1))),
+              state->admitted_any ? " (while decoding)"
+                                  : " (while waiting in the queue)")));
+    }
+  }
+  for (auto& [state, status] : stopped) CompleteTask(state, std::move(status));
+  return !stopped.empty();
+}
+
+bool Scheduler::ReadyToFlush(absl::Time now) const {
+  if (flushing_) return true;
+  int rows = 0;
+  for (const TaskState* state : waiting_) {
+    const auto& sequences = state->task->sequences();
+    for (size_t i = state->next_to_admit; i < sequences.size(); ++i) {
+      rows += RowsOf(sequences[i].options);
+      if (rows >= options_.max_batch_size) return true;
+    }
+  }
+  return now >= waiting_.front()->task->arrival() + options_.max_queue_delay;
+}
+
+bool Scheduler::Admit(absl::Time now) {
+  if (waiting_.empty()) return false;
+  if (options_.batching == BatchingMode::kRequest &&
+      (!active_.empty() || !ReadyToFlush(now))) {
+    return false;
+  }
+  std::vector<model::NewSequence> batch;
+  std::vector<std::pair<TaskState*, int>> owners;
+  int rows = reserved_rows_;
+  int tokens = reserved_rows_;  // every active row decodes one token
+  int encoder_tokens = 0;
+  while (!waiting_.empty()) {
+    TaskState* state = waiting_.front();
+    const auto& sequences = state->task->sequences();
+    while (state->next_to_admit < static_cast<int>(sequences.size())) {
+      const Task::Sequence& sequence = sequences[state->next_to_admit];
+      const int seq_rows = RowsOf(sequence.options);
+      const int seq_tokens = static_cast<int>(sequence.source_ids.size());
+      const bool first = active_.empty() && batch.empty();
+      if (!first &&
+          (rows + seq_rows > options_.max_batch_size ||
+           tokens + seq_tokens + seq_rows > options_.max_batch_tokens)) {
+        break;
+      }
+      batch.push_back({sequence.source_ids, sequence.options});
+      owners.emplace_back(state, state->next_to_admit);
+      rows += seq_rows;
+      tokens += seq_tokens + seq_rows;
+      encoder_tokens += seq_tokens;
+      ++state->next_to_admit;
+    }
+    if (state->next_to_admit < static_cast<int>(sequences.size())) break;
+    LeaveQueue(state);
+  }
+  if (batch.empty()) return false;
+
+  absl::StatusOr<std::vector<uint64_t>> ids = decoder_->Add(std::move(batch));
+  if (!ids.ok() || ids->size() != owners.size()) {
+    const absl::Status status =
+        ids.ok() ? absl::InternalError("decoder returned a wrong id count")
+                 : absl::InternalError(absl::StrCat("encoding failed: ",
+                                                    ids.status().message()));
+    std::vector<TaskState*> failed;
+    for (const auto& owner : owners) {
+      if (std::find(failed.begin(), failed.end(), owner.first) ==
+          failed.end()) {
+        failed.push_back(owner.first);
+      }
+    }
+    if (ids.ok()) {
+      for (uint64_t id : *ids) decoder_->Remove(id);
+    }
+    for (TaskState* state : failed) CompleteTask(state, status);
+    return true;
+  }
+  for (size_t i = 0; i < owners.size(); ++i) {
+    auto [state, index] = owners[i];
+    ActiveSequence& sequence = active_[(*ids)[i]];
+    sequence.owner = state;
+    sequence.index = index;
+    sequence.rows = RowsOf(state->task->sequences()[index].options);
+    reserved_rows_ += sequence.rows;
+    state->live.push_back((*ids)[i]);
+    const bool observed =
+        metrics_ != nullptr && state->task->counts_in_metrics();
+    if (!state->admitted_any) {
+      state->admitted_any = true;
+      if (observed) metrics_->ObserveQueueTime(now - state->task->arrival());
+    }
+    if (observed) {
+      metrics_->AddInputTokens(
+          state->task->sequences()[index].source_ids.size());
+    }
+  }
+  pending_encoder_tokens_ += encoder_tokens;
+  return true;
+}
+
+bool Scheduler::StepDecoder() {
+  const int rows = decoder_->num_rows();
+  if (rows == 0 || active_.empty()) {
+    if (pending_encoder_tokens_ > 0 && metrics_ != nullptr) {
+      metrics_->ObserveStepTokens(pending_encoder_tokens_);
+    }
+    pending_encoder_tokens_ = 0;
+    return false;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->ObserveStepRows(rows);
+    metrics_->ObserveStepTokens(rows + pending_encoder_tokens_);
+  }
+  pending_encoder_tokens_ = 0;
+  absl::StatusOr<std::vector<model::SequenceEvent>> events = decoder_->Step();
+  if (!events.ok()) {
+    FailAllRunning(absl::InternalError(
+        absl::StrCat("decoding failed: ", events.status().message())));
+    return true;
+  }
+  const absl::Time now = clock_->Now();
+  // Metrics are recorded before a task hears of an event, so that they are
+  // settled by the time its client gets the answer.
+  for (model::SequenceEvent& event : *events) {
+    auto it = active_.find(event.sequence_id);
+    if (it == active_.end()) continue;  // its task already completed
+    ActiveSequence& sequence = it->second;
+    TaskState* state = sequence.owner;
+    const bool observed =
+        metrics_ != nullptr && state->task->counts_in_metrics();
+    if (event.has_token) {
+      ++sequence.generated;
+      if (observed) {
+        metrics_->AddOutputTokens(1);
+        if (!state->first_token) {
+          metrics_->ObserveTimeToFirstToken(now - state->task->arrival());
+        } else if (sequence.generated > 1) {
+          metrics_->ObserveInterToken(now - sequence.last_token);
+        }
+      }
+      state->first_token = true;
+      sequence.last_token = now;
+      if (!state->task->OnToken(sequence.index, event.token_id,
+                                event.logprob)) {
+        decoder_->Remove(event.sequence_id);
+        FinishSequence(event.sequence_id, {SequenceEnd::kStop, {}});
+        continue;
+      }
+    }
+    if (event.finished) {
+      const bool eos = event.finish_reason == model::FinishReason::kEos;
+      if (observed && !event.hypotheses.empty()) {
+        // What the sequence cost beyond the tokens already streamed: the
+        // end-of-sentence step when there was one, and for beam search,
+        // which streams nothing, the whole best hypothesis.
+        metrics_->AddOutputTokens(
+            std::max(0, model::Engine::OutputTokens(event.hypotheses.front()) -
+                            sequence.generated));
+      }
+      FinishSequence(event.sequence_id,
+                     {eos ? SequenceEnd::kEos : SequenceEnd::kLength,
+                      std::move(event.hypotheses)});
+    }
+  }
+  return true;
+}
+
+void Scheduler::FinishSequence(uint64_t sequence_id, SequenceOutcome outcome) {
+  auto it = active_.find(sequence_id);
+  CHECK(it != active_.end());
+  const ActiveSequence sequence = it->second;
+  active_.erase(it);
+  reserved_rows_ -= sequence.rows;
+  TaskState* state = sequence.owner;
+  state->live.erase(
+      std::find(state->live.begin(), state->live.end(), sequence_id));
+  --state->unfinished;
+  state->task->OnSequenceFinished(sequence.index, std::move(outcome));
+  if (state->unfinished == 0) CompleteTask(state, absl::OkStatus());
+}
+
+void Scheduler::CompleteTask(TaskState* state, absl::Status status) {
+  for (uint64_t id : state->live) {
+    auto it = active_.find(id);
+    if (it != active_.end()) {
+      reserved_rows_ -= it->second.rows;
+      active_.erase(it);
+    }
+    decoder_->Remove(id);
+  }
+  state->live.clear();
+  if (state->waiting) LeaveQueue(state);
+  std::shared_ptr<Task> task = std::move(state->task);
+  tasks_.erase(state->self);  // deletes `state`
+  // Gauges first: a client that got its answer sees them settled.
+  UpdateGauges();
+  task->OnComplete(std::move(status));
+  absl::MutexLock lock(&mu_);
+  --in_system_;
+}
+
+void Scheduler::LeaveQueue(TaskState* state) {
+  CHECK(state->waiting);
+  state->waiting = false;
+  auto it = std::find(waiting_.begin(), waiting_.end(), state);
+  CHECK(it != waiting_.end());
+  waiting_.erase(it);
+  int depth = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    depth = --queued_;
+  }
+  if (metrics_ != nullptr) metrics_->SetQueueDepth(depth);
+}
+
+void Scheduler::FailAllRunning(const absl::Status& status) {
+  std::vector<TaskState*> running;
+  for (const auto& entry : active_) {
+    TaskState* owner = entry.second.owner;
+    if (std::find(running.begin(), running.end(), owner) == running.end()) {
+      running.push_back(owner);
+    }
+  }
+  for (TaskState* state : running) CompleteTask(state, status);
+}
+
+void Scheduler::AbortAll(const absl::Status& status) {
+  TakeIncoming();
+  while (!tasks_.empty()) CompleteTask(tasks_.front().get(), status);
+  UpdateGauges();
+}
+
+void Scheduler::UpdateGauges() {
+  if (metrics_ != nullptr) metrics_->SetActiveRows(decoder_->num_rows());
+}
+
+}  // namespace glossa::server

@@ -1,0 +1,47 @@
+// The one UTF-8 validator and the one definition of blank text, shared by
+// the engine facade, the request parser and the text streamer.
+#include "base/utf8.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace glossa::base {
+namespace {
+
+TEST(Utf8Test, Validation) {
+  size_t offset = 0;
+  EXPECT_TRUE(IsValidUtf8("plain \xC3\xA4 \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("ab\xFF", &offset));
+  EXPECT_EQ(offset, 2u);
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF", &offset));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80", &offset));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80", &offset));  // > U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xE2\x82", &offset));          // truncated
+  EXPECT_EQ(offset, 0u);
+  EXPECT_EQ(IncompleteUtf8Suffix("a\xE2\x82"), 2u);
+  EXPECT_EQ(IncompleteUtf8Suffix("a\xE2\x82\xAC"), 0u);
+  EXPECT_EQ(IncompleteUtf8Suffix("a\xFF"), 0u);  // invalid, not incomplete
+  EXPECT_EQ(SanitizeUtf8("a\xFF"), "a\xEF\xBF\xBD");
+}
+
+TEST(Utf8Test, CheckUtf8NamesFieldByteAndOffset) {
+  EXPECT_TRUE(CheckUtf8("text", "ok \xC3\xA4").ok());
+  const absl::Status status = CheckUtf8("segments[1]", "ab\xFF");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "segments[1] is not valid UTF-8 (byte 0xFF at offset 2)");
+}
+
+TEST(Utf8Test, BlankIsUnicodeWhiteSpace) {
+  EXPECT_TRUE(IsBlank(""));
+  EXPECT_TRUE(IsBlank(" \t\r\n"));
+  // U+3000 ideographic space, U+00A0 no-break space, U+2003 em space,
+  // U+200B zero-width space.
+  EXPECT_TRUE(IsBlank("\xE3\x80\x80\xC2\xA0\xE2\x80\x83\xE2\x80\x8B"));
+  EXPECT_FALSE(IsBlank(" x "));
+  EXPECT_FALSE(IsBlank("\xC2\xA0."));
+  EXPECT_FALSE(IsBlank("\xFF"));  // not text at all
+}
+
+}  // namespace
+}  // namespace glossa::base

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""The engine reproduces the PyTorch reference's greedy output on real weights.
+
+  bundled_model_parity_test.py GLOSSA_ENGINE MODEL_DIR REFERENCE_JSONL SOURCE_FILE
+
+Runs `glossa-engine translate` (oneDNN, fp32, greedy) over SOURCE_FILE with
+the bundled model and compares each line with what
+tools/reference/make_bundled_reference.py wrote from the independent PyTorch
+implementation. At least 99% of the lines must be identical; every
+difference is listed with the reference's smallest decision margin (a
+difference behind a margin of ~1e-3 is fp32 rounding, a difference behind a
+large margin is a bug even when the 99% bar is met, so those fail too).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
+
+from make_bundled_reference import sha256_file, sha256_lines  # noqa: E402
+
+MIN_AGREEMENT = 0.99
+# Logit gap above which the engine must not pick a different token: fp32
+# rounding in a 3-layer decoder moves logits by ~1e-5, so 0.05 is generous.
+ROUNDING_MARGIN = 0.05
+
+
+def main():
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    engine, model_dir, reference_path, source_path = sys.argv[1:]
+    with open(reference_path, encoding="utf-8") as f:
+        header = json.loads(f.readline())
+        reference = [json.loads(line) for line in f]
+    with open(source_path, encoding="utf-8") as f:
+        sources = [line.rstrip("\n") for line in f]
+
+    stale = []
+    if sha256_file(os.path.join(model_dir, "model.safetensors")) != header["model_sha256"]:
+        stale.append(f"{model_dir}/model.safetensors changed")
+    if sha256_lines(sources) != header["input_sha256"]:
+        stale.append(f"{source_path} changed")
+    if stale:
+        sys.exit(f"FAIL: {reference_path} is stale ({'; '.join(stale)}); regenerate it with "
+                 f"/usr/bin/python3 {header['generator']}")
+    assert len(reference) == len(sources) == header["lines"]
+
+    run = subprocess.run(
+        # One thread: ctest runs tests side by side, and OpenMP barriers on
+        # contended cores cost more than a second thread gains on this model.
+        [engine, "translate", f"--model={model_dir}", "--beam_size=1", "--compute_type=float32",
+         "--num_threads=1"],
+        input="".join(s + "\n" for s in sources), capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        sys.exit(f"FAIL: glossa-engine exited {run.returncode}: {run.stderr}")
+    outputs = run.stdout.split("\n")
+    if outputs and outputs[-1] == "":
+        outputs.pop()
+    if len(outputs) != len(sources):
+        sys.exit(f"FAIL: {len(outputs)} output lines for {len(sources)} inputs")
+
+    differences = [(i, ref["min_margin"]) for i, ref in enumerate(reference)
+                   if outputs[i] != ref["text"]]
+    agreement = 1.0 - len(differences) / len(sources)
+    print(f"engine vs PyTorch greedy: {len(sources) - len(differences)}/{len(sources)} lines "
+          f"identical ({100 * agreement:.2f}%)")
+    for i, margin in differences:
+        print(f"  line {i + 1} (reference margin {margin:g}): {sources[i]!r}\n"
+              f"    reference: {reference[i]['text']!r}\n    engine:    {outputs[i]!r}")
+    confident = [i for i, margin in differences if margin > ROUNDING_MARGIN]
+    if agreement < MIN_AGREEMENT:
+        sys.exit(f"FAIL: agreement {100 * agreement:.2f}% < {100 * MIN_AGREEMENT:.0f}%")
+    if confident:
+        sys.exit(f"FAIL: {len(confident)} differences behind a reference margin above "
+                 f"{ROUNDING_MARGIN} (lines {[i + 1 for i in confident]}): not rounding")
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+// The engine against the independent PyTorch implementation
+// (tools/reference): tokenization, encoder states, decoder logits, greedy and
+// beam outputs token for token, alone and batched. Tolerances come from each
+// fixture's reference.json (1e-4 absolute for fp32 values).
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "gtest/gtest.h"
+#include "model/decoding/batch_decoder.h"
+#include "model/engine.h"
+#include "model/families/family.h"
+#include "tests/model/test_files.h"
+
+namespace glossa::model {
+namespace {
+
+using nlohmann::json;
+
+json ReadReference(const std::string& dir) {
+  std::ifstream in(dir + "/reference.json");
+  return json::parse(in);
+}
+
+DecodingOptions OptionsFrom(const json& glossa_options) {
+  DecodingOptions options;
+  options.beam_size = glossa_options["beam_size"];
+  options.num_hypotheses = glossa_options["num_hypotheses"];
+  options.length_penalty = glossa_options["length_penalty"];
+  options.max_output_tokens = glossa_options["max_output_tokens"];
+  options.min_output_tokens = glossa_options["min_output_tokens"];
+  return options;
+}
+
+// Reference ids include the final EOS; the engine's hypotheses do not.
+std::vector<int> WithoutEos(std::vector<int> ids, int eos) {
+  if (!ids.empty() && ids.back() == eos) ids.pop_back();
+  return ids;
+}
+
+struct Decoded {
+  std::vector<Hypothesis> hypotheses;
+  std::vector<float> streamed_logprobs;
+};
+
+// Decodes every source together in one BatchDecoder.
+std::vector<Decoded> DecodeTogether(
+    std::shared_ptr<const Model> model,
+    const std::vector<std::vector<int>>& sources,
+    const DecodingOptions& options) {
+  BatchDecoder decoder(model);
+  std::vector<NewSequence> batch;
+  for (const auto& source : sources) batch.push_back({source, options});
+  auto ids = decoder.Add(std::move(batch));
+  EXPECT_TRUE(ids.ok()) << ids.status();
+  std::map<uint64_t, size_t> index;
+  for (size_t i = 0; i < ids->size(); ++i) index[(*ids)[i]] = i;
+  std::vector<Decoded> decoded(sources.size());
+  while (decoder.num_sequences() > 0) {
+    auto events = decoder.Step();
+    EXPECT_TRUE(events.ok()) << events.status();
+    if (!events.ok()) break;
+    for (SequenceEvent& event : *events) {
+      Decoded& d = decoded[index[event.sequence_id]];
+      if (event.has_token) d.streamed_logprobs.push_back(event.logprob);
+      if (event.finished) d.hypotheses = std::move(event.hypotheses);
+    }
+  }
+  return decoded;
+}
+
+class ReferenceParityTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    dir_ = glossa::testing::FixtureDir(GetParam());
+    reference_ = ReadReference(dir_);
+    auto engine = Engine::Load(dir_);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = std::move(*engine);
+    eos_ = reference_["model"]["eos_token_id"];
+  }
+
+  std::vector<std::vector<int>> Sources() const {
+    std::vector<std::vector<int>> sources;
+    for (const json& sentence : reference_["sentences"]) {
+      sources.push_back(sentence["source_ids"].get<std::vector<int>>());
+    }
+    return sources;
+  }
+
+  void ExpectHypothesesMatch(const std::vector<Hypothesis>& got,
+                             const json& want, const std::string& what) {
+    const double tolerance = reference_["tolerances"]["score_abs"];
+    ASSERT_EQ(got.size(), want.size()) << what;
+    for (size_t h = 0; h < got.size(); ++h) {
+      EXPECT_EQ(got[h].token_ids,
+                WithoutEos(want[h]["ids"].get<std::vector<int>>(), eos_))
+          << what << " hypothesis " << h;
+      EXPECT_NEAR(got[h].score, want[h]["score"].get<double>(), tolerance)
+          << what << " hypothesis " << h;
+      EXPECT_EQ(engine_->tokenizer().Decode(got[h].token_ids),
+                want[h]["text"].get<std::string>())
+          << what << " hypothesis " << h;
+    }
+  }
+
+  std::string dir_;
+  json reference_;
+  std::shared_ptr<const Engine> engine_;
+  int eos_ = 0;
+};
+
+TEST_P(ReferenceParityTest, TokenizerMatchesMarianTokenizer) {
+  for (const json& sentence : reference_["sentences"]) {
+    auto ids = engine_->tokenizer().Encode(sentence["text"].get<std::string>());
+    ASSERT_TRUE(ids.ok()) << ids.status();
+    EXPECT_EQ(*ids, sentence["source_ids"].get<std::vector<int>>())
+        << sentence["text"];
+  }
+}
+
+TEST_P(ReferenceParityTest, EncoderStatesMatch) {
+  const double tolerance = reference_["tolerances"]["encoder_output_abs"];
+  for (bool reference_backend : {false, true}) {
+    LoadOptions options;
+    options.reference_backend = reference_backend;
+    auto model = LoadModel(dir_, options);
+    ASSERT_TRUE(model.ok()) << model.status();
+    const auto sources = Sources();
+    std::vector<const std::vector<int>*> pointers;
+    for (const auto& source : sources) pointers.push_back(&source);
+    // All sentences packed into one encoder batch.
+    auto encoded = (*model)->Encode(pointers, /*keep_hidden=*/true);
+    ASSERT_TRUE(encoded.ok()) << encoded.status();
+    const int d = reference_["model"]["d_model"];
+    for (size_t s = 0; s < sources.size(); ++s) {
+      const json& want = reference_["sentences"][s]["encoder_output"];
+      ASSERT_EQ(static_cast<int>(want.size()), (*encoded)[s].length);
+      double worst = 0;
+      for (size_t t = 0; t < want.size(); ++t) {
+        for (int j = 0; j < d; ++j) {
+          worst = std::max(worst, std::abs((*encoded)[s].hidden[t * d + j] -
+                                           want[t][j].get<double>()));
+        }
+      }
+      EXPECT_LE(worst, tolerance)
+          << "sentence " << s << " reference backend " << reference_backend;
+    }
+  }
+}
+
+TEST_P(ReferenceParityTest, TeacherForcedLogitsMatch) {
+  const double tolerance = reference_["tolerances"]["logits_abs"];
+  const auto& model = engine_->model();
+  const int vocab = model->config().vocab_size;
+  int checked = 0;
+  for (const json& sentence : reference_["sentences"]) {
+    const auto source = sentence["source_ids"].get<std::vector<int>>();
+    auto encoded = model->Encode({&source});
+    ASSERT_TRUE(encoded.ok());
+    const json& forced = sentence["teacher_forced"];
+    const auto inputs = forced["decoder_input_ids"].get<std::vector<int>>();
+    const auto positions = forced["positions"].get<std::vector<int>>();
+    DecoderCache cache;
+    std::vector<float> logits(vocab);
+    size_t next_check = 0;
+    for (size_t p = 0; p < inputs.size(); ++p) {
+      ASSERT_TRUE(
+          model
+              ->DecodeStep({{inputs[p], &cache, &(*encoded)[0]}}, logits.data())
+              .ok());
+      if (next_check < positions.size() &&
+          positions[next_check] == static_cast<int>(p)) {
+        const json& want = forced["logits"][next_check];
+        double worst = 0;
+        for (int v = 0; v < vocab; ++v) {
+          worst = std::max(worst, std::abs(logits[v] - want[v].get<double>()));
+        }
+        EXPECT_LE(worst, tolerance) << sentence["text"] << " position " << p;
+        EXPECT_EQ(
+            std::max_element(logits.begin(), logits.end()) - logits.begin(),
+            forced["argmax"][next_check].get<int>());
+        ++next_check;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 0);
+}
+
+TEST_P(ReferenceParityTest, EveryDecodingCaseMatchesAlone) {
+  const auto sources = Sources();
+  for (const json& decoding_case : reference_["cases"]) {
+    const std::string name = decoding_case["name"];
+    const DecodingOptions options =
+        OptionsFrom(decoding_case["glossa_options"]);
+    ASSERT_TRUE(ValidateDecodingOptions(options, engine_->config()).ok())
+        << name;
+    for (size_t s = 0; s < sources.size(); ++s) {
+      const json& want =
+          reference_["sentences"][s]["decoding"][name]["hypotheses"];
+      const auto decoded =
+          DecodeTogether(engine_->model(), {sources[s]}, options);
+      ExpectHypothesesMatch(decoded[0].hypotheses, want,
+                            name + " sentence " + std::to_string(s));
+      if (options.beam_size == 1 && want[0].contains("token_logprobs")) {
+        const auto logprobs =
+            want[0]["token_logprobs"].get<std::vector<double>>();
+        // Streamed tokens exclude the final EOS.
+        ASSERT_LE(decoded[0].streamed_logprobs.size(), logprobs.size());
+        for (size_t t = 0; t < decoded[0].streamed_logprobs.size(); ++t) {
+          EXPECT_NEAR(
+              decoded[0].streamed_logprobs[t], logprobs[t],
+              reference_["tolerances"]["token_logprob_abs"].get<double>());
+        }
+      }
+    }
+  }
+}
+
+TEST_P(ReferenceParityTest, BatchedRunsMatch) {
+  const auto sources = Sources();
+  for (const json& run : reference_["batched"]["runs"]) {
+    const DecodingOptions options = OptionsFrom(run["glossa_options"]);
+    const auto decoded = DecodeTogether(engine_->model(), sources, options);
+    for (size_t s = 0; s < sources.size(); ++s) {
+      ExpectHypothesesMatch(
+          decoded[s].hypotheses, run["results"][s]["hypotheses"],
+          run["name"].get<std::string>() + " batched " + std::to_string(s));
+    }
+  }
+}
+
+TEST_P(ReferenceParityTest, TranslatorMatchesGreedyText) {
+  std::vector<std::string> texts;
+  for (const json& sentence : reference_["sentences"]) {
+    texts.push_back(sentence["text"]);
+  }
+  DecodingOptions options;
+  options.max_output_tokens = 63;
+  auto results = engine_->Translate(texts, options, /*max_batch_size=*/3);
+  ASSERT_TRUE(results.ok()) << results.status();
+  for (size_t s = 0; s < texts.size(); ++s) {
+    EXPECT_EQ((*results)[s].hypotheses[0].text,
+              reference_["sentences"][s]["decoding"]["greedy"]["hypotheses"][0]
+                        ["text"]
+                            .get<std::string>());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, ReferenceParityTest,
+                         ::testing::Values("tiny-swish", "tiny-gelu"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace glossa::model
