@@ -46,7 +46,7 @@ image:
 	bash deploy/image/build_image.sh --tag $(IMAGE) --jobs $(JOBS) --save $(BUILD_DIR)/glossa-image.tar
 
 format:
-	git ls-files '*.cc' '*.h' | xargs clang-format -i
+	find base model server client tests -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -16,10 +16,10 @@ BUILD_PACKAGES=(
   libssl-dev zlib1g-dev nlohmann-json3-dev
 )
 # Peers used by tests: an independent Python gRPC client and a real
-# Prometheus server scraping /metrics.
+# Prometheus server scraping /metrics; clang-format for the style check.
 TEST_PACKAGES=(
   python3 python3-numpy python3-grpcio python3-protobuf python3-yaml
-  prometheus
+  prometheus clang-format
   curl ca-certificates
 )
 # Optional groups, selected with flags.

@@ -7,7 +7,7 @@
 #include "model/kernels/compute_type.h"
 
 // Stateless kernels over row-major float buffers. GEMMs are not here: they
-// go through the Backend seam (model/backend.h).
+// go through the Backend seam (model/kernels/backend.h).
 namespace glossa::model {
 
 // In place: relu, swish (x * sigmoid(x)), gelu (erf), gelu_new (tanh).

@@ -231,7 +231,7 @@ TEST_P(ReferenceParityTest, BatchedRunsMatch) {
   }
 }
 
-TEST_P(ReferenceParityTest, TranslatorMatchesGreedyText) {
+TEST_P(ReferenceParityTest, EngineTranslateMatchesGreedyText) {
   std::vector<std::string> texts;
   for (const json& sentence : reference_["sentences"]) {
     texts.push_back(sentence["text"]);
