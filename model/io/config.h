@@ -39,20 +39,21 @@ struct Architecture {
 };
 
 // What the engine needs to know of a model, whatever its family. The
-// family's parser sets every field; the in-class values are only what a
-// test gets when it builds a config by hand.
+// family's parser sets every field from config.json, with its own defaults
+// (families/marian.cc holds Marian's); sizes here are 0 so that nothing
+// mistakes them for a model's.
 struct ModelConfig {
   std::string model_type;
   Architecture architecture;
-  int d_model = 512;
-  int encoder_layers = 6;
-  int decoder_layers = 6;
-  int encoder_attention_heads = 8;
-  int decoder_attention_heads = 8;
-  int encoder_ffn_dim = 2048;
-  int decoder_ffn_dim = 2048;
+  int d_model = 0;
+  int encoder_layers = 0;
+  int decoder_layers = 0;
+  int encoder_attention_heads = 0;
+  int decoder_attention_heads = 0;
+  int encoder_ffn_dim = 0;
+  int decoder_ffn_dim = 0;
   int vocab_size = 0;
-  int max_position_embeddings = 512;
+  int max_position_embeddings = 0;
   int pad_token_id = 0;
   int eos_token_id = 0;
   int decoder_start_token_id = 0;
@@ -66,7 +67,7 @@ struct ModelConfig {
   // Generation defaults (config.json, overridden by generation_config.json)
   // for callers that set none.
   int num_beams = 1;
-  int max_length = 512;
+  int max_length = 0;
 };
 
 // The checks every family's config must pass: positive sizes, head counts

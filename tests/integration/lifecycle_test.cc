@@ -24,6 +24,7 @@ namespace glossa::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 v1::GenerateRequest LongGenerate(int tokens) {
   v1::GenerateRequest request;
@@ -293,6 +294,17 @@ TEST(LifecycleTest, CommandLineClient) {
                "translate --batch=2");
   EXPECT_EQ(translate_rc, 0);
   EXPECT_EQ(std::count(translated.begin(), translated.end(), '\n'), 3);
+
+  // --help lists each program's own flags with their defaults.
+  auto [client_help_rc, client_help] =
+      RunShell(ClientBinary() + " --help 2>&1");
+  EXPECT_THAT(client_help, HasSubstr("--server ("));
+  EXPECT_THAT(client_help, HasSubstr("default: \"localhost:50051\""));
+  auto [server_help_rc, server_help] =
+      RunShell(ServerBinary() + " --help 2>&1");
+  EXPECT_THAT(server_help, HasSubstr("--max_batch_size ("));
+  EXPECT_THAT(server_help, HasSubstr("default: 32;"));
+  EXPECT_THAT(server_help, Not(HasSubstr("No flags matched")));
 
   auto [info_rc, info] = RunShell(glossa + "info");
   EXPECT_EQ(info_rc, 0);

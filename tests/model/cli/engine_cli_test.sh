@@ -39,6 +39,12 @@ printf '%s\n' "$long" | "$engine" translate --model="$model" >/dev/null 2>/tmp/e
 [ $? -ne 0 ] || fail "over-long input accepted"
 grep -q "at most" /tmp/engine_err.$$ || fail "over-long message: $(cat /tmp/engine_err.$$)"
 
+help=$("$engine" --help 2>&1)
+for flag in --model --beam_size --max_output_tokens --compute_type --batches; do
+  printf '%s\n' "$help" | grep -q -- "$flag (" || fail "--help does not list $flag"
+done
+printf '%s\n' "$help" | grep -q 'default: 32;' || fail "--help shows no defaults: $help"
+
 rm -f /tmp/engine_err.$$
 [ "$failures" -eq 0 ] && echo "engine CLI: all checks passed"
 exit "$failures"
