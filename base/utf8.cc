@@ -123,4 +123,11 @@ bool IsBlank(absl::string_view text) {
   return true;
 }
 
+std::string ShortForMessage(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return SanitizeUtf8(text);
+  absl::string_view head = text.substr(0, max_bytes);
+  head.remove_suffix(IncompleteUtf8Suffix(head));
+  return absl::StrFormat("%s... (%d bytes)", SanitizeUtf8(head), text.size());
+}
+
 }  // namespace glossa::base

@@ -30,6 +30,13 @@ std::string SanitizeUtf8(absl::string_view text);
 // definition of "blank" for every front-end and the engine.
 bool IsBlank(absl::string_view text);
 
+// `text` as an error message may echo it: unchanged when it has at most
+// `max_bytes` bytes, otherwise its first characters within that many bytes
+// (never half a character), "...", and its full size. Every value a
+// message repeats from a request goes through this, so that a huge input
+// cannot make a huge error.
+std::string ShortForMessage(absl::string_view text, size_t max_bytes = 64);
+
 }  // namespace glossa::base
 
 #endif  // GLOSSA_BASE_UTF8_H_

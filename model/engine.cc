@@ -63,6 +63,18 @@ int Engine::max_input_tokens() const {
 absl::StatusOr<SourceText> Engine::CheckSource(absl::string_view field,
                                                absl::string_view text,
                                                int max_tokens) const {
+  const int limit = std::min(max_tokens, max_input_tokens());
+  // A cheap bound before any work: no token of a real vocabulary spans
+  // kMaxBytesPerToken bytes, so a longer text cannot fit and is refused
+  // without being validated or tokenized (a 4 MB segment used to cost a
+  // gRPC thread seconds of tokenizing before the length check).
+  const size_t max_bytes = static_cast<size_t>(limit) * kMaxBytesPerToken;
+  if (text.size() > max_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is ", text.size(), " bytes long; at most ",
+                     max_bytes, " bytes (", kMaxBytesPerToken,
+                     " per allowed token, ", limit, " tokens) are allowed"));
+  }
   RETURN_IF_ERROR(base::CheckUtf8(field, text));
   SourceText source;
   if (base::IsBlank(text)) {
@@ -74,7 +86,6 @@ absl::StatusOr<SourceText> Engine::CheckSource(absl::string_view field,
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": ", ids.status().message()));
   }
-  const int limit = std::min(max_tokens, max_input_tokens());
   if (static_cast<int>(ids->size()) > limit) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " is ", ids->size(), " tokens long; at most ",
@@ -156,6 +167,11 @@ absl::StatusOr<std::vector<TranslationResult>> Engine::Translate(
       ASSIGN_OR_RETURN(std::vector<SequenceEvent> events, decoder.Step());
       for (SequenceEvent& event : events) {
         if (!event.finished) continue;
+        if (event.failed) {
+          return absl::InternalError(
+              absl::StrCat("the model produced non-finite scores for texts[",
+                           index[event.sequence_id], "]"));
+        }
         TranslationResult& result = results[index[event.sequence_id]];
         if (!event.hypotheses.empty()) {
           result.output_tokens = OutputTokens(event.hypotheses.front());

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "model/decoding/batch_decoder.h"
 #include "model/decoding/decoding_options.h"
 #include "model/decoding/hypothesis.h"
@@ -64,15 +65,24 @@ class Engine {
   // Null for an engine made without a model.
   const std::shared_ptr<const Model>& model() const { return model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
+  const std::shared_ptr<const Tokenizer>& tokenizer_ptr() const {
+    return tokenizer_;
+  }
   ComputeType compute_type() const;
+
+  // Bytes of source text allowed per token of the length limit: generous
+  // (SentencePiece pieces are a few characters), so only a text that could
+  // never fit is refused by this bound.
+  static constexpr int kMaxBytesPerToken = 64;
 
   // The longest source the model takes, in tokens (EOS included); a
   // caller's own limit can only be lower.
   int max_input_tokens() const;
 
-  // Checks `text` (named `field` in messages): valid UTF-8, then blank or
-  // tokenized, at most min(max_tokens, max_input_tokens()) tokens.
-  // InvalidArgument otherwise.
+  // Checks `text` (named `field` in messages): at most kMaxBytesPerToken
+  // bytes per allowed token (refused before any other work), valid UTF-8,
+  // then blank or tokenized, at most min(max_tokens, max_input_tokens())
+  // tokens. InvalidArgument otherwise.
   absl::StatusOr<SourceText> CheckSource(absl::string_view field,
                                          absl::string_view text,
                                          int max_tokens) const;

@@ -181,6 +181,12 @@ absl::StatusOr<std::vector<SequenceEvent>> BatchDecoder::Step() {
   return events;
 }
 
+void BatchDecoder::Fail(Sequence& sequence, SequenceEvent& event) {
+  event.finished = true;
+  event.failed = true;
+  sequence.done = true;
+}
+
 void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
                               Sequence& sequence, SequenceEvent& event) {
   const int vocab = config.vocab_size;
@@ -188,6 +194,7 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   // The log-probability of the chosen token is taken under the model's own
   // distribution; the rules below only restrict the choice.
   const float log_z = LogSumExp(logits, vocab);
+  if (!std::isfinite(log_z)) return Fail(sequence, event);
   const bool at_limit = sequence.generated + 1 >= sequence.max_output;
   // At the limit EOS is usually forced; it only counts as the model's own
   // choice if the model ranked it first anyway.
@@ -246,7 +253,9 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
     // the few candidates, instead of rewriting the whole row. The forced
     // EOS rule sets EOS to 0 in log space, so it is applied after.
     float* row = logits + b * vocab;
-    const float log_z = forced_eos ? 0.0f : LogSumExp(row, vocab);
+    const float row_log_z = LogSumExp(row, vocab);
+    if (!std::isfinite(row_log_z)) return Fail(sequence, event);
+    const float log_z = forced_eos ? 0.0f : row_log_z;
     ApplyGenerationRules(config, sequence.generated,
                          sequence.options.min_output_tokens,
                          sequence.max_output, row);

@@ -24,6 +24,10 @@ struct SequenceEvent {
   float logprob = 0.0f;
   // Set when the sequence finished this step; it has left the batch.
   bool finished = false;
+  // Set (with `finished`) when the model's scores for the sequence were
+  // not finite (NaN or infinity: broken weights or an overflow). It has no
+  // hypotheses; its request must fail, never return text.
+  bool failed = false;
   FinishReason finish_reason = FinishReason::kEos;
   std::vector<Hypothesis> hypotheses;  // best first, when finished
 };
@@ -69,6 +73,7 @@ class BatchDecoder {
                          Sequence& sequence, SequenceEvent& event);
   static void StepBeam(const ModelConfig& config, float* logits,
                        Sequence& sequence, SequenceEvent& event);
+  static void Fail(Sequence& sequence, SequenceEvent& event);
   // Caches are recycled between sequences: fresh multi-megabyte buffers
   // would be zero-filled by the kernel page by page.
   DecoderCache TakeCache(int positions);

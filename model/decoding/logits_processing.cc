@@ -75,7 +75,15 @@ int SampleToken(float* logits, int n, const DecodingOptions& options,
                 std::mt19937_64& rng) {
   if (options.temperature <= 0.0f) return Argmax(logits, n);
   if (options.temperature != 1.0f) {
-    for (int i = 0; i < n; ++i) logits[i] /= options.temperature;
+    // Shifted by the largest logit before dividing (softmax does not
+    // change): with a tiny temperature the others then go towards -inf, as
+    // they should, instead of overflowing to +-inf, whose softmax is NaN.
+    const float top = logits[Argmax(logits, n)];
+    if (std::isfinite(top)) {
+      for (int i = 0; i < n; ++i) {
+        logits[i] = (logits[i] - top) / options.temperature;
+      }
+    }
   }
   if (options.top_k > 0 && options.top_k < n) {
     std::vector<float> sorted(logits, logits + n);

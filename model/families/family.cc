@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "base/file_util.h"
 #include "base/status_macros.h"
+#include "base/utf8.h"
 #include "model/families/marian.h"
 #include "model/io/safetensors_reader.h"
 
@@ -26,7 +27,7 @@ absl::StatusOr<const Family*> FindFamily(absl::string_view model_type) {
     known.emplace_back(family->model_type());
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "model_type '", model_type.substr(0, 64),
+      "model_type '", base::ShortForMessage(model_type),
       "' is not a family Glossa serves (served: ", absl::StrJoin(known, ", "),
       ")"));
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -193,6 +194,16 @@ absl::StatusOr<std::vector<float>> SafetensorsReader::ReadFloat(
         out[i] = half ? HalfToFloat(bits) : BFloat16ToFloat(bits);
       }
       break;
+    }
+  }
+  // Random bytes over the data region parse as weights; NaN or infinity in
+  // them would make every translation garbage with NaN scores, so the file
+  // is refused here, naming the tensor.
+  for (size_t i = 0; i < elements; ++i) {
+    if (!std::isfinite(out[i])) {
+      return Corrupt(
+          path_, absl::StrCat("tensor '", name, "' holds ", out[i],
+                              " at element ", i, " (weights must be finite)"));
     }
   }
   return out;

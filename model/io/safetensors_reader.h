@@ -35,8 +35,8 @@ class SafetensorsReader {
 
   // nullptr when absent.
   const TensorRecord* Find(absl::string_view name) const;
-  // Upcasts to float32 and checks the shape. Errors name the tensor and
-  // the file.
+  // Upcasts to float32 and checks the shape and that every value is
+  // finite. Errors name the tensor and the file.
   absl::StatusOr<std::vector<float>> ReadFloat(
       absl::string_view name, const std::vector<int64_t>& expected_shape) const;
   bool Contains(absl::string_view name) const { return Find(name) != nullptr; }

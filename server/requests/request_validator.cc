@@ -56,9 +56,9 @@ model::DecodingLimits RequestValidator::decoding_limits() const {
 
 absl::Status RequestValidator::CheckModelName(absl::string_view name) const {
   if (name.empty() || name == model_name_) return absl::OkStatus();
-  return absl::NotFoundError(absl::StrCat("model \"", name,
-                                          "\" is not served here; served: \"",
-                                          model_name_, "\""));
+  return absl::NotFoundError(
+      absl::StrCat("model \"", base::ShortForMessage(name),
+                   "\" is not served here; served: \"", model_name_, "\""));
 }
 
 void RequestValidator::ReadSampling(const v1::SamplingOptions& sampling,

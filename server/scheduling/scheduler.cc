@@ -23,6 +23,9 @@ struct Scheduler::TaskState {
 
 namespace {
 
+// How early a cancellation may arrive and still be the deadline's doing.
+constexpr absl::Duration kDeadlineSlack = absl::Milliseconds(5);
+
 int RowsOf(const model::DecodingOptions& options) {
   return std::max(1, options.beam_size);
 }
@@ -70,24 +73,33 @@ Scheduler::~Scheduler() { Stop(); }
 absl::Status Scheduler::Schedule(std::shared_ptr<Task> task) {
   CHECK(task != nullptr);
   CHECK(!task->sequences().empty());
-  int depth = 0;
-  {
-    absl::MutexLock lock(&mu_);
-    if (!accepting_) {
-      return absl::UnavailableError(
-          "the server is shutting down and accepts no new requests");
-    }
-    if (queued_ >= options_.max_queue_size) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("the request queue is full (", options_.max_queue_size,
-                       " requests waiting); retry later"));
-    }
-    incoming_.push_back(std::move(task));
-    depth = ++queued_;
-    ++in_system_;
-    wake_ = true;
+  // Work that is already too late does no model work at all.
+  const absl::Time now = clock_->Now();
+  if (now >= task->deadline()) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("deadline exceeded before the request was queued (",
+                     absl::FormatDuration(absl::Trunc(now - task->deadline(),
+                                                      absl::Milliseconds(1))),
+                     " late)"));
   }
-  if (metrics_ != nullptr) metrics_->SetQueueDepth(depth);
+  absl::MutexLock lock(&mu_);
+  if (!accepting_) {
+    return absl::UnavailableError(
+        "the server is shutting down and accepts no new requests");
+  }
+  if (queued_ >= options_.max_queue_size) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the request queue is full (", options_.max_queue_size,
+                     " requests waiting); retry later"));
+  }
+  incoming_.push_back(std::move(task));
+  ++queued_;
+  ++in_system_;
+  wake_ = true;
+  // Under the lock, like every write of the gauge: written after it, a
+  // stale depth could land after the scheduler had already dequeued the
+  // task, and stay (an idle server reporting a queue).
+  if (metrics_ != nullptr) metrics_->SetQueueDepth(queued_);
   return absl::OkStatus();
 }
 
@@ -203,10 +215,16 @@ bool Scheduler::RetireStoppedTasks(absl::Time now) {
   std::vector<std::pair<TaskState*, absl::Status>> stopped;
   for (const std::unique_ptr<TaskState>& state : tasks_) {
     const Task& task = *state->task;
-    if (task.cancelled()) {
+    // The deadline first: gRPC cancels a call whose deadline passed, and
+    // that is a DEADLINE_EXCEEDED, not a CANCELLED. kDeadlineSlack covers a
+    // cancellation that gRPC's timer delivers just before our clock reaches
+    // the deadline.
+    if (task.cancelled() && now + kDeadlineSlack < task.deadline()) {
       stopped.emplace_back(state.get(),
                            absl::CancelledError("the call was cancelled"));
-    } else if (now >= task.deadline()) {
+    } else if (now +
+                   (task.cancelled() ? kDeadlineSlack : absl::ZeroDuration()) >=
+               task.deadline()) {
       stopped.emplace_back(
           state.get(),
           absl::DeadlineExceededError(absl::StrCat(
@@ -361,6 +379,13 @@ bool Scheduler::StepDecoder() {
         continue;
       }
     }
+    if (event.failed) {
+      // The model's scores were NaN or infinite: no text may come of them.
+      CompleteTask(state, absl::InternalError(
+                              "the model produced non-finite scores; the "
+                              "request was not answered with text"));
+      continue;
+    }
     if (event.finished) {
       const bool eos = event.finish_reason == model::FinishReason::kEos;
       if (observed && !event.hypotheses.empty()) {
@@ -419,12 +444,9 @@ void Scheduler::LeaveQueue(TaskState* state) {
   auto it = std::find(waiting_.begin(), waiting_.end(), state);
   CHECK(it != waiting_.end());
   waiting_.erase(it);
-  int depth = 0;
-  {
-    absl::MutexLock lock(&mu_);
-    depth = --queued_;
-  }
-  if (metrics_ != nullptr) metrics_->SetQueueDepth(depth);
+  absl::MutexLock lock(&mu_);
+  --queued_;
+  if (metrics_ != nullptr) metrics_->SetQueueDepth(queued_);
 }
 
 void Scheduler::FailAllRunning(const absl::Status& status) {

@@ -43,5 +43,20 @@ TEST(Utf8Test, BlankIsUnicodeWhiteSpace) {
   EXPECT_FALSE(IsBlank("\xFF"));  // not text at all
 }
 
+TEST(Utf8Test, ShortForMessageBoundsWhatAMessageEchoes) {
+  EXPECT_EQ(ShortForMessage("de-en"), "de-en");
+  const std::string huge(100000, 'a');
+  const std::string short_form = ShortForMessage(huge);
+  EXPECT_EQ(short_form, std::string(64, 'a') + "... (100000 bytes)");
+  // Never half a character: 30 two-byte characters, cut at 7 bytes.
+  std::string umlauts;
+  for (int i = 0; i < 30; ++i) umlauts += "\xC3\xA4";
+  const std::string cut = ShortForMessage(umlauts, 7);
+  EXPECT_EQ(cut, "\xC3\xA4\xC3\xA4\xC3\xA4... (60 bytes)");
+  EXPECT_TRUE(IsValidUtf8(cut));
+  // Invalid bytes are not echoed as they are.
+  EXPECT_TRUE(IsValidUtf8(ShortForMessage("a\xFF")));
+}
+
 }  // namespace
 }  // namespace glossa::base

@@ -108,6 +108,17 @@ TEST_F(LoadTest, DeadlinesDropTheWorkInTheQueueAndBetweenSteps) {
             grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_TRUE(WaitForMetric(*server_, "glossa_queue_depth", 0));
   blocker.join();
+  // gRPC cancels a call whose deadline passed; the server still counts
+  // both as DEADLINE_EXCEEDED, never as CANCELLED.
+  EXPECT_TRUE(WaitForMetric(
+      *server_,
+      "glossa_requests_total{code=\"DEADLINE_EXCEEDED\",rpc=\"Translate\"}", 2))
+      << server_->ScrapeMetrics().value_or("");
+  EXPECT_FALSE(
+      server_
+          ->Metric(
+              "glossa_requests_total{code=\"CANCELLED\",rpc=\"Translate\"}")
+          .has_value());
 }
 
 TEST_F(LoadTest, FullQueueAnswersResourceExhaustedAtOnce) {

@@ -1,6 +1,7 @@
 // Bad model directories fail at load with the path and the reason.
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -92,6 +93,36 @@ TEST_F(EngineLoadTest, MissingTensorIsNamed) {
   EXPECT_THAT(Load().message(),
               AllOf(HasSubstr("model.decoder.layers.1.fc2.bias"),
                     HasSubstr("missing")));
+}
+
+TEST_F(EngineLoadTest, NonFiniteWeightsAreRefusedByName) {
+  // 0xFF bytes over one tensor's data (an F32 NaN each), then random bytes
+  // over the whole data region: both used to load and serve "eeee..." with
+  // NaN scores.
+  const std::string path = dir_ + "/model.safetensors";
+  std::string file = ReadFile(path);
+  uint64_t size = 0;
+  for (int i = 7; i >= 0; --i) size = (size << 8) | uint8_t(file[i]);
+  const json header = json::parse(file.substr(8, size));
+  const json& offsets =
+      header["model.decoder.layers.1.fc2.bias"]["data_offsets"];
+  for (uint64_t i = offsets[0].get<uint64_t>(); i < offsets[1].get<uint64_t>();
+       ++i) {
+    file[8 + size + i] = '\xFF';
+  }
+  WriteFile(path, file);
+  const absl::Status status = Load();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              AllOf(HasSubstr(path),
+                    HasSubstr("tensor 'model.decoder.layers.1.fc2.bias'"),
+                    HasSubstr("nan"), HasSubstr("finite")));
+  std::mt19937 random(3);
+  for (size_t i = 8 + size; i < file.size(); ++i) {
+    file[i] = static_cast<char>(random());
+  }
+  WriteFile(path, file);
+  EXPECT_THAT(Load().message(), AllOf(HasSubstr(path), HasSubstr("finite")));
 }
 
 TEST_F(EngineLoadTest, VocabularySizeMismatch) {

@@ -2,12 +2,16 @@
 // definition of blank, one set of option defaults, one token count.
 #include "model/engine.h"
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "base/utf8.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "model/families/family.h"
+#include "model/io/safetensors_reader.h"
 #include "tests/model/test_files.h"
 
 namespace glossa::model {
@@ -109,6 +113,64 @@ TEST_F(EngineTest, CheckSourceBoundsLength) {
               AllOf(HasSubstr("texts[0]"), HasSubstr("at most 128")));
   EXPECT_THAT(engine_->CheckSource("text", "a b c d e f", 3).status().message(),
               HasSubstr("at most 3"));
+}
+
+TEST_F(EngineTest, CheckSourceRefusesHugeTextBeforeTokenizing) {
+  // 4 MB of words would be ~800k tokens; the byte bound refuses it before
+  // UTF-8 validation or tokenization (the message counts bytes).
+  std::string huge;
+  while (huge.size() < (4u << 20)) huge += "word ";
+  const absl::Status status =
+      engine_->CheckSource("segments[0]", huge, 16).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              AllOf(HasSubstr("segments[0] is 4194305 bytes long"),
+                    HasSubstr("at most 1024 bytes")));
+  // Invalid UTF-8 that long is refused for its length, not echoed.
+  EXPECT_THAT(engine_->CheckSource("text", std::string(5000, '\xFF'), 16)
+                  .status()
+                  .message(),
+              HasSubstr("5000 bytes long"));
+  // A text within the bound still gets the token count's verdict.
+  EXPECT_THAT(
+      engine_->CheckSource("text", "a b c d e f g h", 4).status().message(),
+      HasSubstr("at most 4 (max_input_tokens)"));
+}
+
+TEST_F(EngineTest, NonFiniteScoresFailTheRequestInsteadOfReturningText) {
+  // Weights handed over by a TensorSource (no file check on the way) with
+  // infinities in the decoder's last feed-forward layer: every logit comes
+  // out NaN. The run-time guard must turn that into an error, not text.
+  const std::string dir = FixtureDir("tiny-swish");
+  auto config = ReadModelConfig(dir);
+  ASSERT_TRUE(config.ok()) << config.status();
+  auto reader = SafetensorsReader::Open(dir + "/model.safetensors");
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  const TensorSource weights = (*reader)->AsTensorSource();
+  const TensorSource overflowing = [&](const std::string& name,
+                                       const std::vector<int64_t>& shape)
+      -> absl::StatusOr<std::vector<float>> {
+    auto values = weights(name, shape);
+    if (values.ok() && name == "model.decoder.layers.1.fc2.weight") {
+      for (float& v : *values) {
+        v = std::copysign(std::numeric_limits<float>::infinity(), v);
+      }
+    }
+    return values;
+  };
+  auto model = Model::FromTensors(*config, BartStyleLayout(), overflowing);
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto engine =
+      Engine::Create(*config, *std::move(model), engine_->tokenizer_ptr(), dir);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  for (int beam : {1, 3}) {
+    DecodingOptions options = (*engine)->DefaultOptions();
+    options.beam_size = beam;
+    const absl::Status status =
+        (*engine)->Translate({"the software is free"}, options).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << beam;
+    EXPECT_THAT(status.message(), HasSubstr("non-finite")) << beam;
+  }
 }
 
 TEST_F(EngineTest, DefaultOptionsAreTheModelsWithinLimits) {

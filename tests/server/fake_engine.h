@@ -99,6 +99,13 @@ class EchoDecoder final : public Decoder {
       Live& live = it->second;
       model::SequenceEvent event;
       event.sequence_id = it->first;
+      if (!fail_source.empty() && Text(live.source) == fail_source) {
+        event.finished = true;
+        event.failed = true;
+        events.push_back(std::move(event));
+        it = live_.erase(it);
+        continue;
+      }
       ++live.generated;
       const int limit = live.options.max_output_tokens > 0
                             ? live.options.max_output_tokens
@@ -147,6 +154,8 @@ class EchoDecoder final : public Decoder {
   std::vector<uint64_t> removed;
   bool fail_add = false;
   bool fail_step = false;
+  // Sequences whose source reads this report non-finite scores.
+  std::string fail_source;
 
  private:
   struct Live {
@@ -155,6 +164,10 @@ class EchoDecoder final : public Decoder {
     std::vector<int> tokens;
     int generated = 0;
   };
+  static std::string Text(const std::vector<int>& ids) {
+    return ByteCodec().Decode(ids);
+  }
+
   uint64_t next_id_ = 1;
   std::map<uint64_t, Live> live_;
 };

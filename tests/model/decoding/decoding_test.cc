@@ -190,6 +190,22 @@ TEST(SamplingTest, SameSeedSameTokensAndFiltersRespected) {
   EXPECT_EQ(SampleToken(x.data(), 5, options, a), 2);
 }
 
+TEST(SampleTokenTest, TinyTemperatureIsArgmaxNotNaN) {
+  // Divided by 1e-40 as they are, these logits overflow to +-inf and their
+  // softmax is NaN; sampling then used to pick the last id (the pad token).
+  for (float temperature : {1e-40f, 1e-30f, 1e-6f}) {
+    std::vector<float> logits = {1.0f, 3.5f, -2.0f, 3.4f, -1e9f};
+    DecodingOptions options;
+    options.sampling = true;
+    options.temperature = temperature;
+    std::mt19937_64 rng(7);
+    for (int draw = 0; draw < 20; ++draw) {
+      std::vector<float> copy = logits;
+      EXPECT_EQ(SampleToken(copy.data(), 5, options, rng), 1) << temperature;
+    }
+  }
+}
+
 TEST(BeamHypothesesTest, KeepsBestNormalisedAndStopsLikeHuggingFace) {
   BeamHypotheses hyps(/*num_beams=*/2, /*length_penalty=*/1.0f);
   hyps.Add({1, 2}, -3.0f, 3, /*eos=*/true);  // score -1.0
@@ -213,6 +229,10 @@ TEST(BeamHypothesesTest, LengthPenaltyExponent) {
   BeamHypotheses hyps(1, 0.5f);
   hyps.Add({1, 2, 3}, -4.0f, 4, /*eos=*/true);
   EXPECT_FLOAT_EQ(hyps.Best(1)[0].score, -2.0f);  // -4 / 4^0.5
+  EXPECT_TRUE(hyps.Best(1)[0].ended_with_eos);
+  BeamHypotheses cut(1, 1.0f);
+  cut.Add({1, 2}, -1.0f, 2, /*eos=*/false);  // the length limit's
+  EXPECT_FALSE(cut.Best(1)[0].ended_with_eos);
 }
 
 TEST(SelectBeamCandidatesTest, MergesBeamsBestFirst) {

@@ -268,6 +268,57 @@ TEST_F(SchedulerTest, DeadlineBetweenSteps) {
   EXPECT_EQ(scheduler_->active_rows(), 0);
 }
 
+TEST_F(SchedulerTest, ExpiredOnArrivalDoesNoModelWork) {
+  Make();
+  auto late = std::make_shared<RecordingTask>(
+      std::vector<Task::Sequence>{Seq("abc")}, clock_.Now(),
+      clock_.Now() - absl::Milliseconds(1));
+  const absl::Status status = scheduler_->Schedule(late);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(std::string(status.message()),
+              ::testing::HasSubstr("before the request was queued"));
+  RunUntilIdle();
+  EXPECT_TRUE(decoder_->add_sizes.empty());   // never encoded
+  EXPECT_TRUE(decoder_->step_rows.empty());   // never stepped
+  EXPECT_FALSE(late->completed.has_value());  // the caller answers it
+  EXPECT_EQ(scheduler_->queue_depth(), 0);
+}
+
+TEST_F(SchedulerTest, CancelledByItsDeadlineIsDeadlineExceeded) {
+  // gRPC cancels a call when its deadline passes; that is not the client
+  // cancelling, and is answered (and counted) as DEADLINE_EXCEEDED.
+  Make();
+  auto task = Submit({Seq("aaaaaaaaaa")}, clock_.Now() + absl::Seconds(1));
+  scheduler_->RunOnce();
+  clock_.Advance(absl::Seconds(1));
+  task->Cancel();
+  scheduler_->RunOnce();
+  ASSERT_TRUE(task->completed.has_value());
+  EXPECT_EQ(task->completed->code(), absl::StatusCode::kDeadlineExceeded);
+  // A cancellation well before the deadline stays a cancellation.
+  auto cancelled = Submit({Seq("bbbb")}, clock_.Now() + absl::Seconds(1));
+  cancelled->Cancel();
+  scheduler_->RunOnce();
+  EXPECT_EQ(cancelled->completed->code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(SchedulerTest, NonFiniteScoresFailTheirTaskOnly) {
+  Make();
+  auto broken = Submit({Seq("aaaaaa"), Seq("cc")});
+  auto fine = Submit({Seq("bbbbbb")});
+  scheduler_->RunOnce();
+  decoder_->fail_source = "aaaaaa";  // its scores turn NaN
+  RunUntilIdle();
+  ASSERT_TRUE(broken->completed.has_value());
+  EXPECT_EQ(broken->completed->code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(broken->completed->message()),
+              ::testing::HasSubstr("non-finite"));
+  ASSERT_TRUE(fine->completed.has_value());
+  EXPECT_TRUE(fine->completed->ok());
+  EXPECT_EQ(Text(fine->tokens[0]), "bbbbbb");
+  EXPECT_EQ(scheduler_->active_rows(), 0);
+}
+
 TEST_F(SchedulerTest, FullQueueAnswersResourceExhaustedAtOnce) {
   SchedulerOptions options;
   options.max_queue_size = 2;
