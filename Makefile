@@ -6,7 +6,7 @@ JOBS ?= 2
 MODEL ?= models/de-en
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test bench fixtures image format clean
+.PHONY: all deps configure build run test test-asan test-tsan bench fixtures image format clean
 
 all: build
 
@@ -30,6 +30,29 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
 
+# Sanitizer builds, each in its own build folder, running the tests whose
+# processes a sanitizer can hold (ctest labels):
+#   test-asan  AddressSanitizer + UndefinedBehaviorSanitizer (leaks too) over
+#              the base, engine and server-unit tests. Not the integration
+#              tests: their server process holds gRPC's protobuf and
+#              SentencePiece's, which only RTLD_DEEPBIND keeps apart, and the
+#              sanitizer runtimes refuse DEEPBIND libraries.
+#   test-tsan  ThreadSanitizer over the base and server-unit tests (scheduler
+#              thread, reactors' locks). Not the engine's: libgomp is not
+#              instrumented, so every OpenMP region would be reported.
+SANITIZER_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+test-asan: deps
+	cmake -S . -B $(BUILD_DIR)-asan $(SANITIZER_FLAGS) -DGLOSSA_SANITIZE=address,undefined
+	cmake --build $(BUILD_DIR)-asan -j$(JOBS)
+	cd $(BUILD_DIR)-asan && ASAN_OPTIONS=detect_leaks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS) -L 'base|engine|server'
+
+test-tsan: deps
+	cmake -S . -B $(BUILD_DIR)-tsan $(SANITIZER_FLAGS) -DGLOSSA_SANITIZE=thread
+	cmake --build $(BUILD_DIR)-tsan -j$(JOBS)
+	cd $(BUILD_DIR)-tsan && TSAN_OPTIONS=halt_on_error=1 \
+	  ctest --output-on-failure -j$(JOBS) -L 'base|server'
+
 # Engine benchmark on a random OPUS-MT-base-shaped model (prints numbers).
 bench: build
 	$(BUILD_DIR)/bin/glossa-engine bench
@@ -49,4 +72,4 @@ format:
 	find base model server client tests -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(BUILD_DIR)-asan $(BUILD_DIR)-tsan

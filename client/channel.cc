@@ -70,6 +70,8 @@ std::unique_ptr<grpc::ClientContext> MakeContext() {
   if (deadline > absl::ZeroDuration() && deadline != absl::InfiniteDuration()) {
     context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   }
+  const std::string key = absl::GetFlag(FLAGS_api_key);
+  if (!key.empty()) context->AddMetadata("authorization", "Bearer " + key);
   return context;
 }
 

@@ -6,6 +6,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 
 ABSL_FLAG(std::string, server, "localhost:50051",
           "Server address: host:port, dns:///host:port (all addresses of a "
@@ -16,6 +18,10 @@ ABSL_FLAG(absl::Duration, deadline, absl::Seconds(60),
 ABSL_FLAG(std::string, lb_policy, "",
           "Load balancing over the target's addresses: pick_first or "
           "round_robin (empty: gRPC's default, pick_first).");
+ABSL_FLAG(std::string, api_key, "",
+          "API key sent as 'authorization: Bearer <key>' (servers started "
+          "with --api_keys_file). Env: GLOSSA_API_KEY, which keeps it out of "
+          "the process list.");
 ABSL_FLAG(bool, tls, false, "Use TLS (implied by --tls_ca/--tls_cert).");
 ABSL_FLAG(std::string, tls_ca, "",
           "PEM CA bundle to verify the server (default: system roots).");
@@ -120,14 +126,17 @@ v1::GenerateRequest GenerateRequestFromFlags(const std::string& text) {
 }
 
 void ApplyEnvironment() {
-  const char* server = std::getenv("GLOSSA_SERVER");
-  if (server == nullptr) return;
-  std::string error;
-  absl::CommandLineFlag* flag = absl::FindCommandLineFlag("server");
-  if (flag == nullptr || !flag->ParseFrom(server, &error)) {
-    std::fprintf(stderr, "glossa: GLOSSA_SERVER=\"%s\": %s\n", server,
-                 error.c_str());
-    std::exit(2);
+  for (const char* name : {"server", "api_key"}) {
+    const std::string variable =
+        absl::StrCat("GLOSSA_", absl::AsciiStrToUpper(name));
+    const char* value = std::getenv(variable.c_str());
+    if (value == nullptr) continue;
+    std::string error;
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr || !flag->ParseFrom(value, &error)) {
+      std::fprintf(stderr, "glossa: %s: %s\n", variable.c_str(), error.c_str());
+      std::exit(2);
+    }
   }
 }
 

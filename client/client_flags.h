@@ -11,6 +11,7 @@
 ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(absl::Duration, deadline);
 ABSL_DECLARE_FLAG(std::string, lb_policy);
+ABSL_DECLARE_FLAG(std::string, api_key);
 ABSL_DECLARE_FLAG(bool, tls);
 ABSL_DECLARE_FLAG(std::string, tls_ca);
 ABSL_DECLARE_FLAG(std::string, tls_cert);
@@ -41,7 +42,8 @@ v1::TranslateOptions TranslateOptionsFromFlags();
 // A Generate request for `text` from the decoding flags.
 v1::GenerateRequest GenerateRequestFromFlags(const std::string& text);
 
-// GLOSSA_SERVER sets --server unless the command line gives it.
+// GLOSSA_SERVER and GLOSSA_API_KEY set --server and --api_key unless the
+// command line gives them.
 void ApplyEnvironment();
 
 }  // namespace glossa::client

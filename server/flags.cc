@@ -53,6 +53,11 @@ ABSL_FLAG(std::string, tls_key, "", "PEM server private key (TLS).");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA bundle; clients must present a certificate it signed "
           "(mutual TLS).");
+ABSL_FLAG(std::string, api_keys_file, "",
+          "API keys, one per line: '<name> <key or sha256:HEX> "
+          "[requests_per_minute=N] [tokens_per_minute=N]'. When set, every "
+          "Glossa call needs 'authorization: Bearer <key>' (health and "
+          "reflection stay open); reloaded on SIGHUP.");
 ABSL_FLAG(std::string, compute_type, "float32",
           "float32, int8 or bfloat16 (where the CPU supports it).");
 
@@ -96,7 +101,8 @@ const std::vector<std::string>& ServerFlagNames() {
                                    "tls_cert",
                                    "tls_key",
                                    "tls_client_ca",
-                                   "compute_type"};
+                                   "compute_type",
+                                   "api_keys_file"};
   return *names;
 }
 
@@ -142,6 +148,7 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
     config.num_threads = std::max(1, base::AvailableCpus() - 1);
   }
   config.metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  config.api_keys_file = absl::GetFlag(FLAGS_api_keys_file);
 
   GrpcServerOptions& grpc = config.grpc;
   grpc.host = absl::GetFlag(FLAGS_host);

@@ -21,6 +21,7 @@ struct ServerConfig {
   int num_threads = 0;  // resolved: > 0
   int metrics_port = 9464;
   absl::Duration drain_grace;
+  std::string api_keys_file;  // empty: every caller is let in
   GrpcServerOptions grpc;
   SchedulerOptions scheduler;
   RequestLimits limits;

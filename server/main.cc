@@ -20,9 +20,11 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/file_util.h"
 #include "base/program_usage.h"
 #include "base/runtime_env.h"
 #include "model/engine.h"
+#include "server/access/api_keys.h"
 #include "server/flags.h"
 #include "server/metrics/metrics.h"
 #include "server/requests/request_validator.h"
@@ -40,6 +42,20 @@ namespace {
 std::string HostForDisplay(const std::string& host) {
   return host.find(':') != std::string::npos ? absl::StrCat("[", host, "]")
                                              : host;
+}
+
+// Reads `path` into `access`; the number of keys.
+absl::StatusOr<int> LoadKeys(const std::string& path, AccessControl* access) {
+  absl::StatusOr<std::string> text = base::ReadFileToString(path);
+  if (!text.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--api_keys_file: ", text.status().message()));
+  }
+  absl::StatusOr<std::vector<ApiKey>> keys = ParseApiKeys(*text, path);
+  if (!keys.ok()) return keys.status();
+  const int count = static_cast<int>(keys->size());
+  access->SetKeys(*std::move(keys));
+  return count;
 }
 
 int Fail(const absl::Status& status) {
@@ -73,7 +89,8 @@ absl::Status RunInterruptibly(const sigset_t& signals, const char* what,
     done.Notify();
   });
   while (!done.HasBeenNotified()) {
-    if (const int signal = WaitForSignal(signals, absl::Milliseconds(50))) {
+    if (const int signal = WaitForSignal(signals, absl::Milliseconds(50));
+        signal != 0 && signal != SIGHUP) {
       std::printf("glossa-server stopped while %s (signal %d)\n", what, signal);
       std::fflush(stdout);
       _exit(0);
@@ -103,6 +120,7 @@ int Run(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const Clock* clock = RealClock::Get();
@@ -117,7 +135,14 @@ int Run(int argc, char** argv) {
     if (!created.ok()) return Fail(created.status());
     metrics = *std::move(created);
   }
-  CallEnvironment environment(clock, metrics.get());
+  // API keys before the port opens: a bad keys file stops the server here.
+  std::unique_ptr<AccessControl> access;
+  if (!config->api_keys_file.empty()) {
+    access = std::make_unique<AccessControl>(clock);
+    absl::StatusOr<int> keys = LoadKeys(config->api_keys_file, access.get());
+    if (!keys.ok()) return Fail(keys.status());
+  }
+  CallEnvironment environment(clock, metrics.get(), access.get());
   GlossaService service(&environment);
   absl::StatusOr<std::unique_ptr<GrpcServer>> grpc_server =
       GrpcServer::Start(config->grpc, &service, "glossa.v1.Glossa");
@@ -183,7 +208,20 @@ int Run(int argc, char** argv) {
       load_seconds);
   std::fflush(stdout);
 
-  const int signal = WaitForSignal(signals, absl::InfiniteDuration());
+  int signal = 0;
+  while ((signal = WaitForSignal(signals, absl::InfiniteDuration())) ==
+         SIGHUP) {
+    // Reload the keys; a file that fails to parse keeps the old ones.
+    if (access == nullptr) continue;
+    absl::StatusOr<int> keys = LoadKeys(config->api_keys_file, access.get());
+    std::printf("glossa-server SIGHUP: %s\n",
+                keys.ok()
+                    ? absl::StrCat("reloaded ", *keys, " API keys").c_str()
+                    : absl::StrCat("kept the API keys in force: ",
+                                   keys.status().message())
+                          .c_str());
+    std::fflush(stdout);
+  }
   std::printf("glossa-server draining (signal %d, grace %s)\n", signal,
               absl::FormatDuration(config->drain_grace).c_str());
   std::fflush(stdout);
@@ -194,7 +232,8 @@ int Run(int argc, char** argv) {
   bool idle = false;
   while (!(idle = (*scheduler)->WaitUntilIdle(absl::Milliseconds(50))) &&
          absl::Now() < grace_end) {
-    if (WaitForSignal(signals, absl::ZeroDuration()) != 0) break;  // again
+    const int again = WaitForSignal(signals, absl::ZeroDuration());
+    if (again != 0 && again != SIGHUP) break;
   }
   // Whatever still runs is cut short: Translate gets UNAVAILABLE, Generate
   // a final message with finish reason CANCELLED.

@@ -6,7 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "prometheus/counter.h"
 #include "prometheus/exposer.h"
 #include "prometheus/gauge.h"
@@ -39,6 +41,8 @@ const Histogram::BucketBoundaries& InterTokenBuckets() {
       0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2.5};
   return *buckets;
 }
+
+constexpr size_t kMaxKeyLabels = 100;
 
 Histogram::BucketBoundaries PowersOfTwo(int max) {
   Histogram::BucketBoundaries buckets;
@@ -129,6 +133,28 @@ struct Metrics::Impl {
           .Name("glossa_build_info")
           .Help("Always 1; labels describe the running server.")
           .Register(*registry);
+  Family<Counter>& key_requests =
+      BuildCounter()
+          .Name("glossa_key_requests_total")
+          .Help("Finished RPCs by API key name and gRPC status code.")
+          .Register(*registry);
+  Family<Counter>& key_tokens =
+      BuildCounter()
+          .Name("glossa_key_tokens_total")
+          .Help("Input plus output tokens of answered requests, by API key.")
+          .Register(*registry);
+
+  // The key names seen so far: labels beyond kMaxKeyLabels become "other",
+  // so that a large keys file cannot grow the exposition without bound.
+  absl::Mutex key_mu;
+  absl::flat_hash_set<std::string> key_labels ABSL_GUARDED_BY(key_mu);
+  std::string KeyLabel(absl::string_view name) {
+    absl::MutexLock lock(&key_mu);
+    if (key_labels.contains(name)) return std::string(name);
+    if (key_labels.size() >= kMaxKeyLabels) return "other";
+    key_labels.emplace(name);
+    return std::string(name);
+  }
 };
 
 absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Create(
@@ -193,6 +219,18 @@ void Metrics::AddOutputTokens(int64_t tokens) {
 void Metrics::SetModelLoadSeconds(double seconds) {
   impl_->model_load_seconds.Set(seconds);
 }
+void Metrics::RecordKeyRequest(absl::string_view key, absl::StatusCode code) {
+  impl_->key_requests
+      .Add({{"key", impl_->KeyLabel(key)},
+            {"code", absl::StatusCodeToString(code)}})
+      .Increment();
+}
+
+void Metrics::AddKeyTokens(absl::string_view key, int64_t tokens) {
+  impl_->key_tokens.Add({{"key", impl_->KeyLabel(key)}})
+      .Increment(static_cast<double>(tokens));
+}
+
 void Metrics::SetBuildInfo(absl::string_view version,
                            absl::string_view compute_type,
                            absl::string_view model) {

@@ -56,6 +56,10 @@ class Metrics {
   void AddOutputTokens(int64_t tokens);
   // glossa_model_load_seconds.
   void SetModelLoadSeconds(double seconds);
+  // glossa_key_requests_total{key,code} and glossa_key_tokens_total{key},
+  // when API keys are configured; at most 100 key names, the rest "other".
+  void RecordKeyRequest(absl::string_view key, absl::StatusCode code);
+  void AddKeyTokens(absl::string_view key, int64_t tokens);
   // glossa_build_info{version,compute_type,model} = 1.
   void SetBuildInfo(absl::string_view version, absl::string_view compute_type,
                     absl::string_view model);

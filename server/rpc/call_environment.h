@@ -10,7 +10,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "glossa/v1/glossa.pb.h"
+#include "grpcpp/grpcpp.h"
 #include "model/engine.h"
+#include "server/access/api_keys.h"
 #include "server/metrics/metrics.h"
 #include "server/requests/request_validator.h"
 #include "server/scheduling/clock.h"
@@ -27,14 +29,26 @@ struct ServingBackend {
   v1::ModelInfo info;
 };
 
-// Everything a call (a reactor) needs from the server around it: the
-// backend once it is ready, the clock, and where its outcome is recorded.
-// The reactors depend on this, not on the service class. Thread-safe.
+// Everything a call (a reactor) needs from the server around it: who may
+// call, the backend once it is ready, the clock, and where its outcome is
+// recorded. The reactors depend on this, not on the service class.
+// Thread-safe.
 class CallEnvironment {
  public:
-  // `clock` and `metrics` (may be null) must outlive the environment.
-  CallEnvironment(const Clock* clock, Metrics* metrics)
-      : clock_(clock), metrics_(metrics) {}
+  // `clock`, `metrics` and `access` must outlive the environment; metrics
+  // may be null, and access null lets every caller in.
+  CallEnvironment(const Clock* clock, Metrics* metrics,
+                  AccessControl* access = nullptr)
+      : clock_(clock), metrics_(metrics), access_(access) {}
+
+  // Checks the call's `authorization` metadata and charges the key's quota
+  // for one request: UNAUTHENTICATED or RESOURCE_EXHAUSTED otherwise. OK at
+  // once when no keys are configured. `*caller` is the key's name whenever
+  // the key is valid (for per-key metrics), "" otherwise.
+  absl::Status Authorize(const grpc::CallbackServerContext& context,
+                         std::string* caller) const;
+  // Charges the caller's key for the tokens its request used.
+  void ChargeTokens(absl::string_view caller, int64_t tokens) const;
 
   // The model is ready: calls are served from now on.
   void Activate(const ServingBackend* backend);
@@ -44,13 +58,15 @@ class CallEnvironment {
   // The backend, or UNAVAILABLE while loading or draining.
   absl::StatusOr<const ServingBackend*> backend() const;
   const Clock* clock() const { return clock_; }
-  // Records glossa_requests_total / glossa_request_duration_seconds.
+  // Records glossa_requests_total / glossa_request_duration_seconds, and
+  // per key (`caller`, when there is one) glossa_key_requests_total.
   void RecordRequest(absl::string_view rpc, absl::StatusCode code,
-                     absl::Time arrival) const;
+                     absl::Time arrival, absl::string_view caller = "") const;
 
  private:
   const Clock* const clock_;
   Metrics* const metrics_;
+  AccessControl* const access_;
   mutable absl::Mutex mu_;
   const ServingBackend* backend_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;

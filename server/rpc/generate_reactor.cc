@@ -15,6 +15,10 @@ GenerateReactor::GenerateReactor(const CallEnvironment* environment,
       arrival_(environment->clock()->Now()) {}
 
 void GenerateReactor::Start(const grpc::ByteBuffer& raw_request) {
+  if (absl::Status allowed = environment_->Authorize(*context_, &caller_);
+      !allowed.ok()) {
+    return Close(allowed);
+  }
   absl::StatusOr<const ServingBackend*> backend = environment_->backend();
   if (!backend.ok()) return Close(backend.status());
   v1::GenerateRequest request;
@@ -36,6 +40,11 @@ void GenerateReactor::Start(const grpc::ByteBuffer& raw_request) {
 }
 
 void GenerateReactor::Send(v1::GenerateResponse response) {
+  if (response.has_result()) {
+    const v1::Usage& usage = response.result().usage();
+    environment_->ChargeTokens(caller_,
+                               usage.input_tokens() + usage.output_tokens());
+  }
   {
     absl::MutexLock lock(&mu_);
     if (broken_) return;
@@ -98,7 +107,8 @@ void GenerateReactor::Pump() {
     StartWrite(to_write);
     return;
   }
-  environment_->RecordRequest("Generate", finish_status.code(), arrival_);
+  environment_->RecordRequest("Generate", finish_status.code(), arrival_,
+                              caller_);
   Finish(ToGrpcStatus(finish_status));
 }
 

@@ -4,6 +4,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -48,6 +49,7 @@ class GenerateReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   const CallEnvironment* const environment_;
   grpc::CallbackServerContext* const context_;
   const absl::Time arrival_;
+  std::string caller_;  // the API key's name; set in Start()
 
   absl::Mutex mu_;
   std::shared_ptr<GenerateTask> task_ ABSL_GUARDED_BY(mu_);

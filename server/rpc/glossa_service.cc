@@ -39,15 +39,19 @@ grpc::ServerUnaryReactor* GlossaService::GetModelInfo(
     grpc::ByteBuffer* response) {
   const absl::Time arrival = environment_->clock()->Now();
   absl::Status status;
+  std::string caller;
+  const absl::Status allowed = environment_->Authorize(*context, &caller);
   absl::StatusOr<const ServingBackend*> backend = environment_->backend();
   v1::GetModelInfoRequest parsed;
-  if (!backend.ok()) {
+  if (!allowed.ok()) {
+    status = allowed;
+  } else if (!backend.ok()) {
     status = backend.status();
   } else if (status = ParseByteBuffer(*request, &parsed); status.ok()) {
     status = (*backend)->validator->CheckModelName(parsed.model());
     if (status.ok()) SerializeToByteBuffer((*backend)->info, response);
   }
-  environment_->RecordRequest("GetModelInfo", status.code(), arrival);
+  environment_->RecordRequest("GetModelInfo", status.code(), arrival, caller);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
@@ -58,14 +62,18 @@ grpc::ServerUnaryReactor* GlossaService::ListModels(
     grpc::ByteBuffer* response) {
   const absl::Time arrival = environment_->clock()->Now();
   absl::Status status;
+  std::string caller;
+  const absl::Status allowed = environment_->Authorize(*context, &caller);
   absl::StatusOr<const ServingBackend*> backend = environment_->backend();
   v1::ListModelsRequest parsed;
-  if (!backend.ok()) {
+  if (!allowed.ok()) {
+    status = allowed;
+  } else if (!backend.ok()) {
     status = backend.status();
   } else if (status = ParseByteBuffer(*request, &parsed); status.ok()) {
     SerializeToByteBuffer(ListOf(**backend), response);
   }
-  environment_->RecordRequest("ListModels", status.code(), arrival);
+  environment_->RecordRequest("ListModels", status.code(), arrival, caller);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
   return reactor;

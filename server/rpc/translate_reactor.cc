@@ -17,6 +17,10 @@ TranslateReactor::TranslateReactor(const CallEnvironment* environment,
       arrival_(environment->clock()->Now()) {}
 
 void TranslateReactor::Start(const grpc::ByteBuffer& raw_request) {
+  if (absl::Status allowed = environment_->Authorize(*context_, &caller_);
+      !allowed.ok()) {
+    return Close(allowed);
+  }
   absl::StatusOr<const ServingBackend*> backend = environment_->backend();
   if (!backend.ok()) return Close(backend.status());
   v1::TranslateRequest request;
@@ -39,11 +43,13 @@ void TranslateReactor::Start(const grpc::ByteBuffer& raw_request) {
 }
 
 void TranslateReactor::Send(v1::TranslateResponse response) {
+  environment_->ChargeTokens(caller_, response.usage().input_tokens() +
+                                          response.usage().output_tokens());
   SerializeToByteBuffer(response, response_);
 }
 
 void TranslateReactor::Close(absl::Status status) {
-  environment_->RecordRequest("Translate", status.code(), arrival_);
+  environment_->RecordRequest("Translate", status.code(), arrival_, caller_);
   Finish(ToGrpcStatus(status));
 }
 

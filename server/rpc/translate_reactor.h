@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -42,6 +43,7 @@ class TranslateReactor final : public grpc::ServerUnaryReactor,
   grpc::CallbackServerContext* const context_;
   grpc::ByteBuffer* const response_;
   const absl::Time arrival_;
+  std::string caller_;  // the API key's name; set in Start()
   absl::Mutex mu_;
   std::shared_ptr<TranslateTask> task_ ABSL_GUARDED_BY(mu_);
 };

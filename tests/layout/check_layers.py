@@ -33,6 +33,7 @@ RANKS = {
     "server/metrics": 8,
     "server/scheduling": 9,
     "server/requests": 10,
+    "server/access": 10,
     "server/rpc": 11,
     "server": 12,  # the program: flags, warm-up, main
     "client": 8,
