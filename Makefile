@@ -6,7 +6,7 @@ JOBS ?= 2
 MODEL ?= models/de-en
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test test-asan test-tsan bench fixtures image format clean
+.PHONY: all deps configure build run test test-asan fuzz bench fixtures image format clean
 
 all: build
 
@@ -30,28 +30,42 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
 
-# Sanitizer builds, each in its own build folder, running the tests whose
-# processes a sanitizer can hold (ctest labels):
+# A sanitizer build in its own build folder, running the tests whose
+# processes the sanitizer can hold (ctest labels):
 #   test-asan  AddressSanitizer + UndefinedBehaviorSanitizer (leaks too) over
 #              the base, engine and server-unit tests. Not the integration
 #              tests: their server process holds gRPC's protobuf and
 #              SentencePiece's, which only RTLD_DEEPBIND keeps apart, and the
 #              sanitizer runtimes refuse DEEPBIND libraries.
-#   test-tsan  ThreadSanitizer over the base and server-unit tests (scheduler
-#              thread, reactors' locks). Not the engine's: libgomp is not
-#              instrumented, so every OpenMP region would be reported.
-SANITIZER_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+# There is no ThreadSanitizer build: Debian's Abseil is not instrumented, so
+# TSan cannot see absl::Mutex and reports every access it guards as a race.
+# Warnings are the normal build's business (instrumented code draws false
+# ones, e.g. -Wmaybe-uninitialized in libstdc++ headers).
+SANITIZER_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLOSSA_WERROR=OFF $(CMAKE_FLAGS)
 test-asan: deps
 	cmake -S . -B $(BUILD_DIR)-asan $(SANITIZER_FLAGS) -DGLOSSA_SANITIZE=address,undefined
 	cmake --build $(BUILD_DIR)-asan -j$(JOBS)
 	cd $(BUILD_DIR)-asan && ASAN_OPTIONS=detect_leaks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS) -L 'base|engine|server'
 
-test-tsan: deps
-	cmake -S . -B $(BUILD_DIR)-tsan $(SANITIZER_FLAGS) -DGLOSSA_SANITIZE=thread
-	cmake --build $(BUILD_DIR)-tsan -j$(JOBS)
-	cd $(BUILD_DIR)-tsan && TSAN_OPTIONS=halt_on_error=1 \
-	  ctest --output-on-failure -j$(JOBS) -L 'base|server'
+# libFuzzer (clang, with ASan+UBSan) on every parser of untrusted bytes,
+# FUZZ_SECONDS each, starting from tests/fuzz/corpus (read, never written:
+# new inputs go to $(BUILD_DIR)-fuzz/corpus). A crash leaves its input in
+# $(BUILD_DIR)-fuzz/; add it to the corpus and make test replays it.
+FUZZ_SECONDS ?= 60
+FUZZERS = request model_files source_text
+fuzz:
+	bash tools/install_deps.sh --with-fuzz
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(BUILD_DIR)-fuzz $(SANITIZER_FLAGS) \
+	  -DGLOSSA_SANITIZE=address,undefined -DGLOSSA_FUZZ=ON
+	cmake --build $(BUILD_DIR)-fuzz -j$(JOBS) --target $(FUZZERS:%=%_fuzzer)
+	set -e; for f in $(FUZZERS); do \
+	  mkdir -p $(BUILD_DIR)-fuzz/corpus/$$f; \
+	  (cd $(BUILD_DIR)-fuzz && ASAN_OPTIONS=detect_leaks=1 \
+	    ./bin/$${f}_fuzzer -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+	    corpus/$$f $(CURDIR)/tests/fuzz/corpus/$$f); \
+	done
 
 # Engine benchmark on a random OPUS-MT-base-shaped model (prints numbers).
 bench: build
@@ -72,4 +86,4 @@ format:
 	find base model server client tests -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(BUILD_DIR)-asan $(BUILD_DIR)-tsan
+	rm -rf $(BUILD_DIR) $(BUILD_DIR)-asan $(BUILD_DIR)-fuzz

@@ -26,6 +26,7 @@ TEST_PACKAGES=(
 PYTORCH_PACKAGES=(python3-torch python3-sentencepiece libopenblas0-pthread)      # --with-torch: fixtures, training
 DATA_PACKAGES=(trans-de-en dpkg-dev)    # --with-data: corpus building
 IMAGE_PACKAGES=(buildah mmdebstrap podman fuse-overlayfs)  # --with-image
+FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev libomp-14-dev)   # --with-fuzz: libFuzzer
 
 wanted=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 for arg in "$@"; do
@@ -33,6 +34,7 @@ for arg in "$@"; do
     --with-torch) wanted+=("${PYTORCH_PACKAGES[@]}") ;;
     --with-data) wanted+=("${DATA_PACKAGES[@]}") ;;
     --with-image) wanted+=("${IMAGE_PACKAGES[@]}") ;;
+    --with-fuzz) wanted+=("${FUZZ_PACKAGES[@]}") ;;
     --build-only) wanted=("${BUILD_PACKAGES[@]}") ;;
     *) echo "install_deps.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac

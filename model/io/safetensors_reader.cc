@@ -209,6 +209,13 @@ absl::StatusOr<std::vector<float>> SafetensorsReader::ReadFloat(
   return out;
 }
 
+std::vector<std::string> SafetensorsReader::Names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, record] : tensors_) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 TensorSource SafetensorsReader::AsTensorSource() const {
   return [this](const std::string& name, const std::vector<int64_t>& shape)
              -> absl::StatusOr<std::vector<float>> {

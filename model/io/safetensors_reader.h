@@ -40,6 +40,8 @@ class SafetensorsReader {
   absl::StatusOr<std::vector<float>> ReadFloat(
       absl::string_view name, const std::vector<int64_t>& expected_shape) const;
   bool Contains(absl::string_view name) const { return Find(name) != nullptr; }
+  // Every tensor's name, sorted.
+  std::vector<std::string> Names() const;
   const std::string& path() const { return path_; }
 
   // The tensors as a TensorSource; names are also found without their

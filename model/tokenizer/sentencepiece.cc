@@ -20,7 +20,13 @@ constexpr char kShimName[] = "libglossa_spm_shim.so";
 // RTLD_DEEPBIND keeps the shim's protobuf 3.14 symbols to itself. Sanitizer
 // runtimes refuse DEEPBIND libraries; sanitizer builds only run the engine
 // tests, whose processes hold no second protobuf.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define GLOSSA_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+    defined(GLOSSA_SANITIZED)
 constexpr int kShimDlopenFlags = RTLD_NOW | RTLD_LOCAL;
 #else
 constexpr int kShimDlopenFlags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
