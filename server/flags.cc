@@ -53,6 +53,9 @@ ABSL_FLAG(std::string, tls_key, "", "PEM server private key (TLS).");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA bundle; clients must present a certificate it signed "
           "(mutual TLS).");
+ABSL_FLAG(bool, tls_require_valid_cert, false,
+          "Refuse to start with a --tls_cert outside its validity period "
+          "(expired or not yet valid) instead of warning.");
 ABSL_FLAG(std::string, api_keys_file, "",
           "API keys, one per line: '<name> <key or sha256:HEX> "
           "[requests_per_minute=N] [tokens_per_minute=N]'. When set, every "
@@ -102,7 +105,8 @@ const std::vector<std::string>& ServerFlagNames() {
                                    "tls_key",
                                    "tls_client_ca",
                                    "compute_type",
-                                   "api_keys_file"};
+                                   "api_keys_file",
+                                   "tls_require_valid_cert"};
   return *names;
 }
 
@@ -158,6 +162,7 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   grpc.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   grpc.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   grpc.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  grpc.tls_require_valid_cert = absl::GetFlag(FLAGS_tls_require_valid_cert);
 
   SchedulerOptions& scheduler = config.scheduler;
   const std::string batching = absl::GetFlag(FLAGS_batching);

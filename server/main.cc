@@ -28,6 +28,7 @@
 #include "server/flags.h"
 #include "server/metrics/metrics.h"
 #include "server/requests/request_validator.h"
+#include "server/rpc/bounded_log.h"
 #include "server/rpc/call_environment.h"
 #include "server/rpc/glossa_service.h"
 #include "server/rpc/grpc_server.h"
@@ -142,11 +143,16 @@ int Run(int argc, char** argv) {
     absl::StatusOr<int> keys = LoadKeys(config->api_keys_file, access.get());
     if (!keys.ok()) return Fail(keys.status());
   }
+  InstallBoundedLogging(metrics.get());
   CallEnvironment environment(clock, metrics.get(), access.get());
   GlossaService service(&environment);
   absl::StatusOr<std::unique_ptr<GrpcServer>> grpc_server =
       GrpcServer::Start(config->grpc, &service, "glossa.v1.Glossa");
   if (!grpc_server.ok()) return Fail(grpc_server.status());
+  if (!(*grpc_server)->tls_warning().empty()) {
+    std::fprintf(stderr, "glossa-server: warning: %s\n",
+                 (*grpc_server)->tls_warning().c_str());
+  }
   const std::string metrics_address =
       config->metrics_port < 0
           ? "off"

@@ -138,6 +138,17 @@ struct Metrics::Impl {
           .Name("glossa_key_requests_total")
           .Help("Finished RPCs by API key name and gRPC status code.")
           .Register(*registry);
+  Family<Counter>& log_lines =
+      BuildCounter()
+          .Name("glossa_log_lines_total")
+          .Help(
+              "Log lines libprotobuf or gRPC core wanted to write, by source.")
+          .Register(*registry);
+  Family<Counter>& log_lines_suppressed =
+      BuildCounter()
+          .Name("glossa_log_lines_suppressed_total")
+          .Help("Of those, the lines the rate limit dropped.")
+          .Register(*registry);
   Family<Counter>& key_tokens =
       BuildCounter()
           .Name("glossa_key_tokens_total")
@@ -229,6 +240,12 @@ void Metrics::RecordKeyRequest(absl::string_view key, absl::StatusCode code) {
 void Metrics::AddKeyTokens(absl::string_view key, int64_t tokens) {
   impl_->key_tokens.Add({{"key", impl_->KeyLabel(key)}})
       .Increment(static_cast<double>(tokens));
+}
+
+void Metrics::AddLogLine(absl::string_view source, bool suppressed) {
+  Family<Counter>& family =
+      suppressed ? impl_->log_lines_suppressed : impl_->log_lines;
+  family.Add({{"source", std::string(source)}}).Increment();
 }
 
 void Metrics::SetBuildInfo(absl::string_view version,

@@ -60,6 +60,10 @@ class Metrics {
   // when API keys are configured; at most 100 key names, the rest "other".
   void RecordKeyRequest(absl::string_view key, absl::StatusCode code);
   void AddKeyTokens(absl::string_view key, int64_t tokens);
+  // glossa_log_lines_total{source} (every line libprotobuf or gRPC core
+  // wanted to write) and, when the line was dropped by the rate limit,
+  // glossa_log_lines_suppressed_total{source}.
+  void AddLogLine(absl::string_view source, bool suppressed);
   // glossa_build_info{version,compute_type,model} = 1.
   void SetBuildInfo(absl::string_view version, absl::string_view compute_type,
                     absl::string_view model);

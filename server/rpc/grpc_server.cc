@@ -4,17 +4,19 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "base/file_util.h"
 #include "base/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/rpc/tls_files.h"
 
 namespace glossa::server {
 namespace {
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
-    const GrpcServerOptions& options) {
+    const GrpcServerOptions& options, std::string* warning) {
   if (options.tls_cert_file.empty() && options.tls_key_file.empty()) {
     if (!options.tls_client_ca_file.empty()) {
       return absl::InvalidArgumentError(
@@ -32,7 +34,6 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
                    base::ReadFlagFile(options.tls_key_file, "tls_key"));
   ASSIGN_OR_RETURN(pair.cert_chain,
                    base::ReadFlagFile(options.tls_cert_file, "tls_cert"));
-  ssl.pem_key_cert_pairs.push_back(std::move(pair));
   if (!options.tls_client_ca_file.empty()) {
     ASSIGN_OR_RETURN(
         ssl.pem_root_certs,
@@ -40,6 +41,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
     ssl.client_certificate_request =
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
+  ASSIGN_OR_RETURN(
+      *warning, CheckTlsFiles({options.tls_cert_file, pair.cert_chain,
+                               options.tls_key_file, pair.private_key,
+                               options.tls_client_ca_file, ssl.pem_root_certs},
+                              absl::Now(), options.tls_require_valid_cert));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
   return grpc::SslServerCredentials(ssl);
 }
 
@@ -55,8 +62,9 @@ std::string HostPort(const std::string& host, int port) {
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const GrpcServerOptions& options, grpc::Service* service,
     const std::string& service_name) {
+  std::string tls_warning;
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
-                   MakeCredentials(options));
+                   MakeCredentials(options, &tls_warning));
   grpc::EnableDefaultHealthCheckService(true);
   // Without this call the linker drops the reflection plugin silently.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -81,6 +89,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   }
   auto wrapped = std::unique_ptr<GrpcServer>(
       new GrpcServer(std::move(server), port, service_name));
+  wrapped->tls_warning_ = std::move(tls_warning);
   wrapped->SetServing(false);
   return wrapped;
 }

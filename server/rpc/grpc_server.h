@@ -28,6 +28,9 @@ struct GrpcServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // A certificate outside its validity period stops the server instead of
+  // only being warned about.
+  bool tls_require_valid_cert = false;
 };
 
 // The gRPC server around a service: listening port, TLS, message limits,
@@ -42,6 +45,9 @@ class GrpcServer {
   ~GrpcServer();
 
   int port() const { return port_; }
+  // What is doubtful but not fatal in the TLS files (an expired
+  // certificate); "" when nothing is.
+  const std::string& tls_warning() const { return tls_warning_; }
   // Health of "" (the whole server) and of the named service.
   void SetServing(bool serving);
   // Health stays NOT_SERVING from now on; the server stops after in-flight
@@ -54,6 +60,7 @@ class GrpcServer {
   std::unique_ptr<grpc::Server> server_;
   const int port_;
   const std::string service_name_;
+  std::string tls_warning_;
   bool shut_down_ = false;
 };
 

@@ -97,6 +97,36 @@ TEST_F(HardeningTest, QueueDepthIsZeroOnceRequestsAreAnswered) {
   }
 }
 
+TEST_F(HardeningTest, InvalidRequestsCannotFillTheLog) {
+  // Each invalid-UTF-8 request used to write a libprotobuf ERROR line.
+  // (The C++ serializer sends such strings; it only logs, here.)
+  const auto lines = [] {
+    const std::string log = server_->Log();
+    size_t count = 0;
+    for (size_t at = log.find("invalid UTF-8"); at != std::string::npos;
+         at = log.find("invalid UTF-8", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  const size_t before = lines();
+  for (int i = 0; i < 100; ++i) {
+    v1::TranslateResponse response;
+    ASSERT_EQ(
+        Translate(TranslateRequestOf({"schl\xFF"}), &response).error_code(),
+        grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  EXPECT_LE(lines() - before, 21u) << server_->Log().substr(0, 2000);
+  EXPECT_GE(server_->Metric("glossa_log_lines_total{source=\"protobuf\"}")
+                .value_or(0),
+            100);
+  EXPECT_GE(server_
+                ->Metric("glossa_log_lines_suppressed_total{source="
+                         "\"protobuf\"}")
+                .value_or(0),
+            79);
+}
+
 TEST_F(HardeningTest, TinyTemperaturesSampleTheMostLikelyToken) {
   // 1e-40 used to overflow the scaled logits: every step emitted the pad
   // token with logprob -inf and the text came back empty, "EOS".

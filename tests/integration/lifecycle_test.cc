@@ -370,6 +370,56 @@ bool MakeCertificates(const std::string& dir) {
   return std::system(script.c_str()) == 0;
 }
 
+TEST(LifecycleTest, TlsFilesAreCheckedAtStartWithTheirCause) {
+  char pattern[] = "/tmp/glossa_tls_XXXXXX";
+  const std::string dir = mkdtemp(pattern);
+  if (!MakeCertificates(dir)) GTEST_SKIP() << "openssl is not available";
+  // A self-signed certificate that expired yesterday.
+  ASSERT_EQ(
+      std::system(
+          absl::StrCat("set -e; cd ", dir,
+                       "; openssl x509 -req -in server.csr -signkey server.key "
+                       "-days -1 -out expired.pem 2>/dev/null")
+              .c_str()),
+      0);
+  const std::string server = ServerBinary() + " --model=" + FixtureModelDir() +
+                             " --port=0 --metrics_port=-1 --tls_cert=" + dir;
+  // The key of another certificate: gRPC said only "cannot listen".
+  auto [mismatch_rc, mismatch] =
+      RunShell(server + "/server.pem --tls_key=" + dir + "/client.key 2>&1");
+  EXPECT_EQ(mismatch_rc, 1);
+  EXPECT_THAT(mismatch, HasSubstr("--tls_key: " + dir +
+                                  "/client.key is not "
+                                  "the key of the certificate in --tls_cert " +
+                                  dir + "/server.pem"));
+  auto [garbage_rc, garbage] =
+      RunShell(server + "/san.txt --tls_key=" + dir + "/server.key 2>&1");
+  EXPECT_EQ(garbage_rc, 1);
+  EXPECT_THAT(garbage, HasSubstr(dir + "/san.txt holds no PEM certificate"));
+  // Expired: refused by flag...
+  auto [refused_rc, refused] =
+      RunShell(server + "/expired.pem --tls_key=" + dir +
+               "/server.key --tls_require_valid_cert 2>&1");
+  EXPECT_EQ(refused_rc, 1);
+  EXPECT_THAT(refused, HasSubstr("expired.pem expired on"));
+  // ...and otherwise served with a warning.
+  ServerProcess::Options options;
+  options.flags = {"--tls_cert=" + dir + "/expired.pem",
+                   "--tls_key=" + dir + "/server.key"};
+  options.wait_until_serving = false;
+  auto started = ServerProcess::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  for (int i = 0;
+       i < 100 && (*started)->Log().find("serving model") == std::string::npos;
+       ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_THAT((*started)->Log(),
+              HasSubstr("warning: --tls_cert: the certificate in " + dir +
+                        "/expired.pem expired on"));
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
+}
+
 TEST(LifecycleTest, MutualTls) {
   char pattern[] = "/tmp/glossa_tls_XXXXXX";
   const std::string dir = mkdtemp(pattern);
