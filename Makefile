@@ -61,10 +61,14 @@ fuzz:
 	cmake --build $(BUILD_DIR)-fuzz -j$(JOBS) --target $(FUZZERS:%=%_fuzzer)
 	set -e; for f in $(FUZZERS); do \
 	  mkdir -p $(BUILD_DIR)-fuzz/corpus/$$f; \
-	  (cd $(BUILD_DIR)-fuzz && ASAN_OPTIONS=detect_leaks=1 \
-	    ./bin/$${f}_fuzzer -max_total_time=$(FUZZ_SECONDS) \
-	    -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-	    corpus/$$f $(CURDIR)/tests/fuzz/corpus/$$f); \
+	  echo "fuzzing $$f for $(FUZZ_SECONDS) s (log: $(BUILD_DIR)-fuzz/$$f.log)"; \
+	  if (cd $(BUILD_DIR)-fuzz && ASAN_OPTIONS=detect_leaks=1 \
+	      ./bin/$${f}_fuzzer -max_total_time=$(FUZZ_SECONDS) \
+	      -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+	      corpus/$$f $(CURDIR)/tests/fuzz/corpus/$$f > $$f.log 2>&1); then \
+	    grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' \
+	      $(BUILD_DIR)-fuzz/$$f.log; \
+	  else tail -n 80 $(BUILD_DIR)-fuzz/$$f.log; exit 1; fi; \
 	done
 
 # Engine benchmark on a random OPUS-MT-base-shaped model (prints numbers).
