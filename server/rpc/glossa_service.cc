@@ -37,43 +37,44 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* GlossaService::Generate(
 grpc::ServerUnaryReactor* GlossaService::GetModelInfo(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  const absl::Time arrival = environment_->clock()->Now();
-  absl::Status status;
-  std::string caller;
-  const absl::Status allowed = environment_->Authorize(*context, &caller);
-  absl::StatusOr<const ServingBackend*> backend = environment_->backend();
-  v1::GetModelInfoRequest parsed;
-  if (!allowed.ok()) {
-    status = allowed;
-  } else if (!backend.ok()) {
-    status = backend.status();
-  } else if (status = ParseByteBuffer(*request, &parsed); status.ok()) {
-    status = (*backend)->validator->CheckModelName(parsed.model());
-    if (status.ok()) SerializeToByteBuffer((*backend)->info, response);
-  }
-  environment_->RecordRequest("GetModelInfo", status.code(), arrival, caller);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+  return AnswerAtOnce<v1::GetModelInfoRequest>(
+      "GetModelInfo", context, *request,
+      [&](const ServingBackend& backend,
+          const v1::GetModelInfoRequest& parsed) {
+        absl::Status status = backend.validator->CheckModelName(parsed.model());
+        if (status.ok()) SerializeToByteBuffer(backend.info, response);
+        return status;
+      });
 }
 
 grpc::ServerUnaryReactor* GlossaService::ListModels(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  return AnswerAtOnce<v1::ListModelsRequest>(
+      "ListModels", context, *request,
+      [&](const ServingBackend& backend, const v1::ListModelsRequest&) {
+        SerializeToByteBuffer(ListOf(backend), response);
+        return absl::OkStatus();
+      });
+}
+
+template <typename Request, typename Answer>
+grpc::ServerUnaryReactor* GlossaService::AnswerAtOnce(
+    absl::string_view rpc, grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer& request, const Answer& answer) {
   const absl::Time arrival = environment_->clock()->Now();
-  absl::Status status;
   std::string caller;
-  const absl::Status allowed = environment_->Authorize(*context, &caller);
-  absl::StatusOr<const ServingBackend*> backend = environment_->backend();
-  v1::ListModelsRequest parsed;
-  if (!allowed.ok()) {
-    status = allowed;
-  } else if (!backend.ok()) {
-    status = backend.status();
-  } else if (status = ParseByteBuffer(*request, &parsed); status.ok()) {
-    SerializeToByteBuffer(ListOf(**backend), response);
+  absl::Status status = environment_->Authorize(*context, &caller);
+  if (status.ok()) {
+    absl::StatusOr<const ServingBackend*> backend = environment_->backend();
+    Request parsed;
+    if (!backend.ok()) {
+      status = backend.status();
+    } else if (status = ParseByteBuffer(request, &parsed); status.ok()) {
+      status = answer(**backend, parsed);
+    }
   }
-  environment_->RecordRequest("ListModels", status.code(), arrival, caller);
+  environment_->RecordRequest(rpc, status.code(), arrival, caller);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
   return reactor;

@@ -42,6 +42,15 @@ class GlossaService final : public RawGlossaService {
                                        grpc::ByteBuffer* response) override;
 
  private:
+  // A unary call answered on the gRPC thread (no model work): authorize,
+  // parse `request` as Request, then `answer(backend, parsed)` writes the
+  // response and returns the status; the call is recorded and finished.
+  template <typename Request, typename Answer>
+  grpc::ServerUnaryReactor* AnswerAtOnce(absl::string_view rpc,
+                                         grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer& request,
+                                         const Answer& answer);
+
   const CallEnvironment* const environment_;
 };
 
