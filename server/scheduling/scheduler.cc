@@ -219,12 +219,9 @@ bool Scheduler::RetireStoppedTasks(absl::Time now) {
     // that is a DEADLINE_EXCEEDED, not a CANCELLED. kDeadlineSlack covers a
     // cancellation that gRPC's timer delivers just before our clock reaches
     // the deadline.
-    if (task.cancelled() && now + kDeadlineSlack < task.deadline()) {
-      stopped.emplace_back(state.get(),
-                           absl::CancelledError("the call was cancelled"));
-    } else if (now +
-                   (task.cancelled() ? kDeadlineSlack : absl::ZeroDuration()) >=
-               task.deadline()) {
+    const absl::Duration slack =
+        task.cancelled() ? kDeadlineSlack : absl::ZeroDuration();
+    if (now + slack >= task.deadline()) {
       stopped.emplace_back(
           state.get(),
           absl::DeadlineExceededError(absl::StrCat(
@@ -233,6 +230,9 @@ bool Scheduler::RetireStoppedTasks(absl::Time now) {
                   absl::Trunc(now - task.arrival(), absl::Milliseconds(1))),
               state->admitted_any ? " (while decoding)"
                                   : " (while waiting in the queue)")));
+    } else if (task.cancelled()) {
+      stopped.emplace_back(state.get(),
+                           absl::CancelledError("the call was cancelled"));
     }
   }
   for (auto& [state, status] : stopped) CompleteTask(state, std::move(status));
