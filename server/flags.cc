@@ -46,6 +46,9 @@ ABSL_FLAG(int, max_message_bytes, 4 << 20,
           "Largest gRPC message, request or response.");
 ABSL_FLAG(int, max_concurrent_streams, 256,
           "Concurrent calls per client connection (HTTP/2 streams).");
+ABSL_FLAG(int, max_metadata_bytes, 16 << 10,
+          "Largest header block (metadata) of a call; a larger one fails "
+          "that call alone.");
 ABSL_FLAG(int, drain_grace_seconds, 20,
           "On SIGTERM/SIGINT, how long running requests may take to finish.");
 ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain (TLS).");
@@ -100,6 +103,7 @@ const std::vector<std::string>& ServerFlagNames() {
                                    "max_beam_size",
                                    "max_message_bytes",
                                    "max_concurrent_streams",
+                                   "max_metadata_bytes",
                                    "drain_grace_seconds",
                                    "tls_cert",
                                    "tls_key",
@@ -159,6 +163,7 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   grpc.port = absl::GetFlag(FLAGS_port);
   grpc.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   grpc.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  grpc.max_metadata_bytes = absl::GetFlag(FLAGS_max_metadata_bytes);
   grpc.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   grpc.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   grpc.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
@@ -202,6 +207,7 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
            Positive("max_beam_size", limits.max_beam_size),
            Positive("max_message_bytes", grpc.max_message_bytes, 1024),
            Positive("max_concurrent_streams", grpc.max_concurrent_streams, 0),
+           Positive("max_metadata_bytes", grpc.max_metadata_bytes, 1024),
            Positive("drain_grace_seconds",
                     absl::GetFlag(FLAGS_drain_grace_seconds), 0),
        }) {

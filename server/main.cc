@@ -33,6 +33,7 @@
 #include "server/rpc/glossa_service.h"
 #include "server/rpc/grpc_server.h"
 #include "server/rpc/model_info.h"
+#include "server/rpc/transport_counters.h"
 #include "server/scheduling/clock.h"
 #include "server/scheduling/scheduler.h"
 #include "server/warmup.h"
@@ -144,7 +145,8 @@ int Run(int argc, char** argv) {
     if (!keys.ok()) return Fail(keys.status());
   }
   InstallBoundedLogging(metrics.get());
-  CallEnvironment environment(clock, metrics.get(), access.get());
+  CallEnvironment environment(clock, metrics.get(), access.get(),
+                              config->grpc.max_metadata_bytes);
   GlossaService service(&environment);
   absl::StatusOr<std::unique_ptr<GrpcServer>> grpc_server =
       GrpcServer::Start(config->grpc, &service, "glossa.v1.Glossa");
@@ -180,6 +182,10 @@ int Run(int argc, char** argv) {
   }
   const double load_seconds = absl::ToDoubleSeconds(absl::Now() - load_start);
   metrics->SetModelLoadSeconds(load_seconds);
+  metrics->SetTransportCallSource([] {
+    absl::StatusOr<TransportCallCounts> counts = ReadTransportCallCounts();
+    return counts.ok() ? *counts : TransportCallCounts{};
+  });
   metrics->SetBuildInfo(ServerVersion(),
                         model::ComputeTypeName((*engine)->compute_type()),
                         config->model_name);
@@ -187,12 +193,15 @@ int Run(int argc, char** argv) {
       config->scheduler, MakeEngineDecoder(**engine), clock, metrics.get());
   if (!scheduler.ok()) return Fail(scheduler.status());
   (*scheduler)->Start();
+  const absl::Time warmup_start = absl::Now();
   if (absl::Status warm = RunInterruptibly(
           signals, "warming up",
           [&] { return WarmUp(scheduler->get(), **engine, absl::Minutes(5)); });
       !warm.ok()) {
     return Fail(warm);
   }
+  const double warmup_seconds =
+      absl::ToDoubleSeconds(absl::Now() - warmup_start);
   RequestValidator validator(*engine, config->limits, config->model_name);
   ServingBackend backend;
   backend.engine = engine->get();
@@ -205,13 +214,13 @@ int Run(int argc, char** argv) {
   (*grpc_server)->SetServing(true);
   std::printf(
       "glossa-server serving model=%s compute_type=%s threads=%d "
-      "batching=%s load_seconds=%.2f\n",
+      "batching=%s load_seconds=%.2f warmup_seconds=%.2f\n",
       config->model_name.c_str(),
       std::string(model::ComputeTypeName((*engine)->compute_type())).c_str(),
       config->num_threads,
       config->scheduler.batching == BatchingMode::kContinuous ? "continuous"
                                                               : "request",
-      load_seconds);
+      load_seconds, warmup_seconds);
   std::fflush(stdout);
 
   int signal = 0;

@@ -1,5 +1,6 @@
 #include "server/warmup.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -39,23 +40,48 @@ class WarmupTask final : public Task {
 
 absl::Status WarmUp(Scheduler* scheduler, const model::Engine& engine,
                     absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
   ASSIGN_OR_RETURN(
       model::SourceText source,
       engine.CheckSource("warm-up text", "This is a short sentence to warm up.",
                          engine.max_input_tokens()));
+  RETURN_IF_ERROR(engine.model()->PrepareKernels());
   const std::vector<int>& ids = source.ids;
-  std::vector<Task::Sequence> sequences(3, Task::Sequence{ids, {}});
-  for (Task::Sequence& sequence : sequences) {
+  // First the three decoding modes, batched together.
+  std::vector<Task::Sequence> modes(3, Task::Sequence{ids, {}});
+  for (Task::Sequence& sequence : modes) {
     sequence.options.max_output_tokens = 8;
   }
-  sequences[1].options.beam_size = 2;
-  sequences[1].options.num_hypotheses = 2;
-  sequences[2].options.sampling = true;
-  sequences[2].options.seed = 1;
-  auto task = std::make_shared<WarmupTask>(std::move(sequences), absl::Now(),
-                                           absl::Now() + timeout);
-  RETURN_IF_ERROR(scheduler->Schedule(task));
-  return task->Wait(timeout);
+  modes[1].options.beam_size = 2;
+  modes[1].options.num_hypotheses = 2;
+  modes[2].options.sampling = true;
+  modes[2].options.seed = 1;
+  // Then the largest iteration the scheduler admits: max_batch_size rows
+  // whose sources fill max_batch_tokens, so that the buffers of the encoder
+  // and of a full decoder step reach their working size now rather than
+  // under the first burst of traffic.
+  const SchedulerOptions& limits = scheduler->options();
+  const int rows = limits.max_batch_size;
+  const int length =
+      std::clamp((limits.max_batch_tokens - rows) / rows,
+                 static_cast<int>(ids.size()), engine.max_input_tokens());
+  std::vector<int> long_ids;
+  while (ids.size() > 1 && static_cast<int>(long_ids.size()) < length - 1) {
+    long_ids.insert(long_ids.end(), ids.begin(), ids.end() - 1);
+  }
+  long_ids.resize(length - 1);
+  long_ids.push_back(ids.back());  // end of sentence
+  std::vector<Task::Sequence> full(rows, Task::Sequence{long_ids, {}});
+  for (Task::Sequence& sequence : full) {
+    sequence.options.max_output_tokens = 4;
+  }
+  for (std::vector<Task::Sequence>* sequences : {&modes, &full}) {
+    auto task = std::make_shared<WarmupTask>(std::move(*sequences), absl::Now(),
+                                             deadline);
+    RETURN_IF_ERROR(scheduler->Schedule(task));
+    RETURN_IF_ERROR(task->Wait(deadline - absl::Now()));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace glossa::server

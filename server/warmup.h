@@ -8,10 +8,11 @@
 
 namespace glossa::server {
 
-// Runs a few short sequences (greedy, beam search and sampling, batched
-// together) through the running scheduler so that the backend has created
-// its kernels before health reports SERVING: the first real request then
-// sees no start-up cost. Waits up to `timeout`.
+// Compiles every kernel the model can need, then runs a few short sequences
+// (greedy, beam search and sampling, batched together) through the running
+// scheduler, before health reports SERVING: the first real request then sees
+// no start-up cost, and memory does not grow as new batch shapes arrive.
+// Waits up to `timeout` for the sequences.
 absl::Status WarmUp(Scheduler* scheduler, const model::Engine& engine,
                     absl::Duration timeout);
 

@@ -18,7 +18,7 @@ BUILD_PACKAGES=(
 # Peers used by tests: an independent Python gRPC client and a real
 # Prometheus server scraping /metrics; clang-format for the style check.
 TEST_PACKAGES=(
-  python3 python3-numpy python3-grpcio python3-protobuf python3-yaml
+  python3 python3-numpy python3-grpcio python3-protobuf python3-yaml python3-h2
   prometheus clang-format
   curl ca-certificates
 )

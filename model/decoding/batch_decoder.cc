@@ -71,9 +71,11 @@ absl::StatusOr<std::vector<uint64_t>> BatchDecoder::Add(
     // Beam search starts from one beam: the other num_beams-1 initial beams
     // of Hugging Face's formulation score -1e9 and are never chosen.
     sequence->beams.resize(1);
-    // Room for the whole output up front (bounded): growing the cache
-    // would reallocate and copy in the middle of decoding.
-    const int positions = std::min(sequence->max_output, 256);
+    // Room for a typical output; a longer one grows the cache by doubling
+    // (one copy per doubling). Reserving the whole output limit up front
+    // made every pooled cache as large as the longest possible output, and
+    // memory grew with each new peak of concurrent sequences.
+    const int positions = std::min(sequence->max_output, kInitialPositions);
     sequence->beams[0].cache = TakeCache(positions);
     for (int b = 1; b < sequence->options.beam_size; ++b) {
       sequence->spare_caches.push_back(TakeCache(positions));
@@ -94,6 +96,7 @@ DecoderCache BatchDecoder::TakeCache(int positions) {
   if (!cache_pool_.empty()) {
     cache = std::move(cache_pool_.back());
     cache_pool_.pop_back();
+    pooled_bytes_ -= cache.bytes();
   }
   cache.length = 0;
   cache.Reserve(positions, config.decoder_layers, config.d_model);
@@ -101,18 +104,16 @@ DecoderCache BatchDecoder::TakeCache(int positions) {
 }
 
 void BatchDecoder::Retire(Sequence& sequence) {
-  // Bounded: enough for a full batch of beams, not a leak.
-  constexpr size_t kMaxPooledCaches = 1024;
-  for (auto& beam : sequence.beams) {
-    if (cache_pool_.size() < kMaxPooledCaches) {
-      cache_pool_.push_back(std::move(beam.cache));
-    }
-  }
-  for (auto& cache : sequence.spare_caches) {
-    if (cache_pool_.size() < kMaxPooledCaches) {
-      cache_pool_.push_back(std::move(cache));
-    }
-  }
+  // Bounded by bytes, not a leak: enough to start a full batch again
+  // without allocating, while a burst of long outputs is given back.
+  auto keep = [this](DecoderCache& cache) {
+    const size_t bytes = cache.bytes();
+    if (pooled_bytes_ + bytes > kMaxPooledBytes) return;
+    pooled_bytes_ += bytes;
+    cache_pool_.push_back(std::move(cache));
+  };
+  for (auto& beam : sequence.beams) keep(beam.cache);
+  for (auto& cache : sequence.spare_caches) keep(cache);
   sequence.beams.clear();
   sequence.spare_caches.clear();
 }

@@ -1,6 +1,7 @@
 #ifndef GLOSSA_MODEL_DECODING_BATCH_DECODER_H_
 #define GLOSSA_MODEL_DECODING_BATCH_DECODER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -63,6 +64,12 @@ class BatchDecoder {
   void Remove(uint64_t sequence_id);
 
   int num_sequences() const;
+  // Positions a new sequence's cache starts with (most outputs are shorter).
+  static constexpr int kInitialPositions = 64;
+  // Most bytes of idle caches kept for reuse.
+  static constexpr size_t kMaxPooledBytes = size_t{64} << 20;
+  // Bytes of finished sequences' caches kept for reuse (<= kMaxPooledBytes).
+  size_t idle_cache_bytes() const { return pooled_bytes_; }
   // Decoder rows in the next Step(): one per greedy/sampled sequence, one
   // per live beam for beam search.
   int num_rows() const;
@@ -74,8 +81,8 @@ class BatchDecoder {
   static void StepBeam(const ModelConfig& config, float* logits,
                        Sequence& sequence, SequenceEvent& event);
   static void Fail(Sequence& sequence, SequenceEvent& event);
-  // Caches are recycled between sequences: fresh multi-megabyte buffers
-  // would be zero-filled by the kernel page by page.
+  // Caches are recycled between sequences: fresh buffers would be
+  // zero-filled by the kernel page by page.
   DecoderCache TakeCache(int positions);
   void Retire(Sequence& sequence);
 
@@ -84,6 +91,7 @@ class BatchDecoder {
   std::vector<std::unique_ptr<Sequence>> sequences_;
   std::vector<float> logits_;  // [rows, vocab], reused across steps
   std::vector<DecoderCache> cache_pool_;
+  size_t pooled_bytes_ = 0;  // sum of cache_pool_'s bytes()
 };
 
 }  // namespace glossa::model

@@ -1,6 +1,7 @@
 #ifndef GLOSSA_MODEL_BACKEND_H_
 #define GLOSSA_MODEL_BACKEND_H_
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,12 +45,20 @@ class Backend {
   virtual absl::Status Linear(const PackedLinear& layer, const float* x,
                               int rows, float* y) const = 0;
 
+  // Makes every kernel the layers packed so far can need, so that no
+  // request pays for compiling one. Internal on backend failure.
+  virtual absl::Status PrepareKernels() const { return absl::OkStatus(); }
+
+  // Kernels made so far (bounded: layer shapes x row_chunks.h sizes).
+  virtual size_t kernel_count() const { return 0; }
+
   virtual std::string Describe() const = 0;
 };
 
 std::unique_ptr<Backend> CreateReferenceBackend();
 
-// oneDNN matmul primitives, cached per shape. `num_threads` > 0 sets the
+// oneDNN matmul primitives, shared by the layers of one shape and made for
+// the row counts of row_chunks.h. `num_threads` > 0 sets the
 // OpenMP thread count used by oneDNN.
 absl::StatusOr<std::unique_ptr<Backend>> CreateDnnlBackend(
     ComputeType compute_type, int num_threads);

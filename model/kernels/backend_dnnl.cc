@@ -1,7 +1,9 @@
 // The oneDNN backend: the only file that includes dnnl.hpp.
 //
 // Weights are reordered once, at load, into the blocked layout oneDNN's
-// matmul prefers; a primitive is then created per row count and cached.
+// matmul prefers. Primitives are shared by every layer of one shape and made
+// only for the row counts of row_chunks.h, so their number is bounded and
+// PrepareKernels can make them all before the first request.
 // Against BLAS-style sgemm on plain weights this was measured 3-7x faster at
 // 16-64 rows on the target machines.
 #include <omp.h>
@@ -12,15 +14,19 @@
 #include <cstring>
 #include <dnnl.hpp>
 #include <memory>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "base/status_macros.h"
 #include "model/kernels/backend.h"
 #include "model/kernels/number_format.h"
+#include "model/kernels/row_chunks.h"
 
 namespace glossa::model {
 namespace {
@@ -76,43 +82,115 @@ struct HugePageBuffer {
   size_t size_ = 0;
 };
 
+// What a matmul primitive is specialised on, besides its row count: layers
+// that agree on all of it share primitives.
+struct LinearShape {
+  int64_t in = 0;
+  int64_t out = 0;
+  DataType src_type = DataType::f32;
+  std::optional<Activation> activation;
+  bool has_bias = false;
+
+  template <typename H>
+  friend H AbslHashValue(H h, const LinearShape& s) {
+    return H::combine(std::move(h), s.in, s.out, static_cast<int>(s.src_type),
+                      s.activation, s.has_bias);
+  }
+  friend bool operator==(const LinearShape& a, const LinearShape& b) {
+    return a.in == b.in && a.out == b.out && a.src_type == b.src_type &&
+           a.activation == b.activation && a.has_bias == b.has_bias;
+  }
+};
+
 class DnnlLinear final : public PackedLinear {
  public:
   DnnlLinear(int in, int out) : PackedLinear(in, out) {}
 
+  LinearShape shape;
   std::unique_ptr<HugePageBuffer> weights_buffer;
-  DataType src_type = DataType::f32;
   memory::desc weights_desc;
   memory weights;
   memory bias;  // empty when the layer has no bias
   dnnl::primitive_attr attr;
+};
 
-  // Primitive for `rows` rows, created on first use.
-  absl::StatusOr<dnnl::matmul> PrimitiveFor(const dnnl::engine& engine,
-                                            int64_t rows) const {
+// What a primitive is made from, besides its row count.
+struct KernelSpec {
+  memory::desc weights_desc;
+  memory::desc bias_desc;  // zero desc when the layer has no bias
+  dnnl::primitive_attr attr;
+};
+
+// The primitives of one backend, by layer shape and row count. Only the row
+// counts of AllRowChunkSizes() are ever asked for, so the cache is bounded
+// by (layer shapes) x (chunk sizes).
+class KernelCache {
+ public:
+  // Records what a layer of `shape` is made from (the first layer of a shape
+  // wins: the same shape always packs to the same layout).
+  void Register(const LinearShape& shape, KernelSpec spec) {
     absl::MutexLock lock(&mu_);
-    auto it = primitives_.find(rows);
-    if (it != primitives_.end()) return it->second;
-    try {
-      const memory::desc src({rows, in_features()}, src_type, Tag::ab);
-      const memory::desc dst({rows, out_features()}, DataType::f32, Tag::ab);
-      const memory::desc bias_desc = bias ? bias.get_desc() : memory::desc();
-      const dnnl::matmul::primitive_desc pd(
-          dnnl::matmul::desc(src, weights_desc, bias_desc, dst), attr, engine);
-      dnnl::matmul primitive(pd);
-      primitives_.emplace(rows, primitive);
-      return primitive;
-    } catch (const dnnl::error& e) {
-      return absl::InternalError(
-          absl::StrCat("oneDNN matmul for ", rows, "x", in_features(), "x",
-                       out_features(), " failed: ", e.what()));
+    specs_.try_emplace(shape, std::move(spec));
+  }
+
+  // The primitive for `rows` rows of a registered shape, made on first use.
+  absl::StatusOr<dnnl::matmul> Get(const dnnl::engine& engine,
+                                   const LinearShape& shape, int64_t rows) {
+    absl::MutexLock lock(&mu_);
+    return GetLocked(engine, shape, rows);
+  }
+
+  // Makes every primitive the registered shapes can need.
+  absl::Status MakeAll(const dnnl::engine& engine) {
+    absl::MutexLock lock(&mu_);
+    std::vector<LinearShape> shapes;
+    for (const auto& [shape, spec] : specs_) shapes.push_back(shape);
+    for (const LinearShape& shape : shapes) {
+      for (const int64_t rows : AllRowChunkSizes()) {
+        RETURN_IF_ERROR(GetLocked(engine, shape, rows).status());
+      }
     }
+    return absl::OkStatus();
+  }
+
+  size_t size() const {
+    absl::MutexLock lock(&mu_);
+    return primitives_.size();
   }
 
  private:
+  using Key = std::pair<LinearShape, int64_t>;
+
+  absl::StatusOr<dnnl::matmul> GetLocked(const dnnl::engine& engine,
+                                         const LinearShape& shape, int64_t rows)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const Key key{shape, rows};
+    auto it = primitives_.find(key);
+    if (it != primitives_.end()) return it->second;
+    const auto spec = specs_.find(shape);
+    if (spec == specs_.end()) {
+      return absl::InternalError("matmul for a layer shape never packed");
+    }
+    try {
+      const memory::desc src({rows, shape.in}, shape.src_type, Tag::ab);
+      const memory::desc dst({rows, shape.out}, DataType::f32, Tag::ab);
+      const dnnl::matmul::primitive_desc pd(
+          dnnl::matmul::desc(src, spec->second.weights_desc,
+                             spec->second.bias_desc, dst),
+          spec->second.attr, engine);
+      dnnl::matmul primitive(pd);
+      primitives_.emplace(key, primitive);
+      return primitive;
+    } catch (const dnnl::error& e) {
+      return absl::InternalError(absl::StrCat("oneDNN matmul for ", rows, "x",
+                                              shape.in, "x", shape.out,
+                                              " failed: ", e.what()));
+    }
+  }
+
   mutable absl::Mutex mu_;
-  mutable absl::flat_hash_map<int64_t, dnnl::matmul> primitives_
-      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<LinearShape, KernelSpec> specs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<Key, dnnl::matmul> primitives_ ABSL_GUARDED_BY(mu_);
 };
 
 class DnnlBackend final : public Backend {
@@ -129,7 +207,8 @@ class DnnlBackend final : public Backend {
     const DataType weight_type = compute_type_ == ComputeType::kBFloat16
                                      ? DataType::bf16
                                      : DataType::f32;
-    layer->src_type = weight_type;
+    layer->shape = LinearShape{in_features, out_features, weight_type,
+                               activation, bias != nullptr};
     try {
       if (activation) {
         dnnl::post_ops post_ops;
@@ -186,6 +265,8 @@ class DnnlBackend final : public Backend {
                     sizeof(float) * out_features);
       }
       stream.wait();
+      kernels_.Register(layer->shape, KernelSpec{layer->weights_desc, bias_desc,
+                                                 layer->attr});
     } catch (const dnnl::error& e) {
       return absl::InternalError(absl::StrCat("oneDNN could not pack a ",
                                               out_features, "x", in_features,
@@ -205,36 +286,44 @@ class DnnlBackend final : public Backend {
       omp_set_num_threads(num_threads_);
       threads_set = num_threads_;
     }
-    auto primitive = layer.PrimitiveFor(engine_, rows);
-    if (!primitive.ok()) return primitive.status();
-    try {
-      const int in = layer.in_features();
-      const int out = layer.out_features();
-      memory src;
-      thread_local std::vector<uint16_t> bf16_input;
-      if (layer.src_type == DataType::bf16) {
-        const size_t count = static_cast<size_t>(rows) * in;
-        if (bf16_input.size() < count) bf16_input.resize(count);
-        for (size_t i = 0; i < count; ++i) {
-          bf16_input[i] = FloatToBFloat16(x[i]);
-        }
-        src = memory({{rows, in}, DataType::bf16, Tag::ab}, engine_,
-                     bf16_input.data());
-      } else {
-        src = memory({{rows, in}, DataType::f32, Tag::ab}, engine_,
-                     const_cast<float*>(x));
+    const int64_t in = layer.in_features();
+    const int64_t out = layer.out_features();
+    const void* input = x;
+    thread_local std::vector<uint16_t> bf16_input;
+    if (layer.shape.src_type == DataType::bf16) {
+      const size_t count = static_cast<size_t>(rows) * in;
+      if (bf16_input.size() < count) bf16_input.resize(count);
+      for (size_t i = 0; i < count; ++i) {
+        bf16_input[i] = FloatToBFloat16(x[i]);
       }
-      memory dst({{rows, out}, DataType::f32, Tag::ab}, engine_, y);
-      // One stream per calling thread, made once, on the process engine.
-      thread_local std::unique_ptr<dnnl::stream> stream;
+      input = bf16_input.data();
+    }
+    const size_t element_bytes = layer.shape.src_type == DataType::bf16
+                                     ? sizeof(uint16_t)
+                                     : sizeof(float);
+    // One stream per calling thread, made once, on the process engine.
+    thread_local std::unique_ptr<dnnl::stream> stream;
+    try {
       if (stream == nullptr) {
         stream = std::make_unique<dnnl::stream>(CpuEngine());
       }
-      std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src},
-                                              {DNNL_ARG_WEIGHTS, layer.weights},
-                                              {DNNL_ARG_DST, dst}};
-      if (layer.bias) args.emplace(DNNL_ARG_BIAS, layer.bias);
-      primitive->execute(*stream, args);
+      int64_t first = 0;
+      for (const int64_t chunk : RowChunks(rows)) {
+        auto primitive = kernels_.Get(engine_, layer.shape, chunk);
+        if (!primitive.ok()) return primitive.status();
+        const memory src({{chunk, in}, layer.shape.src_type, Tag::ab}, engine_,
+                         const_cast<char*>(static_cast<const char*>(input)) +
+                             first * in * element_bytes);
+        const memory dst({{chunk, out}, DataType::f32, Tag::ab}, engine_,
+                         y + first * out);
+        std::unordered_map<int, memory> args = {
+            {DNNL_ARG_SRC, src},
+            {DNNL_ARG_WEIGHTS, layer.weights},
+            {DNNL_ARG_DST, dst}};
+        if (layer.bias) args.emplace(DNNL_ARG_BIAS, layer.bias);
+        primitive->execute(*stream, args);
+        first += chunk;
+      }
       stream->wait();
     } catch (const dnnl::error& e) {
       return absl::InternalError(
@@ -242,6 +331,12 @@ class DnnlBackend final : public Backend {
     }
     return absl::OkStatus();
   }
+
+  absl::Status PrepareKernels() const override {
+    return kernels_.MakeAll(engine_);
+  }
+
+  size_t kernel_count() const override { return kernels_.size(); }
 
   std::string Describe() const override {
     return absl::StrCat(
@@ -254,6 +349,7 @@ class DnnlBackend final : public Backend {
   dnnl::engine engine_;
   ComputeType compute_type_;
   int num_threads_;
+  mutable KernelCache kernels_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #ifndef GLOSSA_MODEL_TRANSFORMER_DECODER_STATE_H_
 #define GLOSSA_MODEL_TRANSFORMER_DECODER_STATE_H_
 
+#include <cstddef>
 #include <vector>
 
 // The per-sequence state the forward pass reads and writes. It belongs to
@@ -31,6 +32,9 @@ struct DecoderCache {
   int length = 0;    // tokens already fed to the decoder
   int capacity = 0;  // positions the buffers hold
 
+  size_t bytes() const {
+    return (keys.capacity() + values.capacity()) * sizeof(float);
+  }
   // Makes room for `positions` positions, keeping what is cached.
   void Reserve(int positions, int layers, int d_model);
   // Becomes a copy of `other` (the cached positions only), reusing this

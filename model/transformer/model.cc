@@ -159,6 +159,12 @@ Model::~Model() = default;
 
 std::string Model::DescribeBackend() const { return backend_->Describe(); }
 
+absl::Status Model::PrepareKernels() const {
+  return backend_->PrepareKernels();
+}
+
+size_t Model::kernel_count() const { return backend_->kernel_count(); }
+
 absl::StatusOr<std::shared_ptr<const Model>> Model::FromTensors(
     const ModelConfig& config, const CheckpointLayout& layout,
     const TensorSource& tensors, const LoadOptions& options) {

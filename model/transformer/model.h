@@ -1,6 +1,7 @@
 #ifndef GLOSSA_MODEL_TRANSFORMER_MODEL_H_
 #define GLOSSA_MODEL_TRANSFORMER_MODEL_H_
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,11 @@ class Model {
   const ModelConfig& config() const { return config_; }
   ComputeType compute_type() const { return compute_type_; }
   std::string DescribeBackend() const;
+
+  // Compiles every kernel any batch can need (see row_chunks.h), so that
+  // memory and latency are at their steady state before the first request.
+  absl::Status PrepareKernels() const;
+  size_t kernel_count() const;
 
   // Encodes sources (token ids, EOS included) as one packed batch.
   absl::StatusOr<std::vector<EncodedSource>> Encode(

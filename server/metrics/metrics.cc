@@ -1,6 +1,7 @@
 #include "server/metrics/metrics.h"
 
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -9,10 +10,13 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "prometheus/client_metric.h"
+#include "prometheus/collectable.h"
 #include "prometheus/counter.h"
 #include "prometheus/exposer.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
+#include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
 
@@ -50,11 +54,52 @@ Histogram::BucketBoundaries PowersOfTwo(int max) {
   return buckets;
 }
 
+// Families computed at scrape time from a callback (gRPC's own counters).
+class TransportCalls final : public prometheus::Collectable {
+ public:
+  void SetSource(std::function<TransportCallCounts()> source) {
+    absl::MutexLock lock(&mu_);
+    source_ = std::move(source);
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::function<TransportCallCounts()> source;
+    {
+      absl::MutexLock lock(&mu_);
+      source = source_;
+    }
+    if (!source) return {};
+    const TransportCallCounts counts = source();
+    prometheus::MetricFamily family;
+    family.name = "glossa_grpc_calls_total";
+    family.help =
+        "Calls as gRPC's transport counts them (channelz), including those "
+        "it refused before the service saw them.";
+    family.type = prometheus::MetricType::Counter;
+    for (const auto& [result, value] :
+         {std::pair<const char*, int64_t>{"started", counts.started},
+          {"succeeded", counts.succeeded},
+          {"failed", counts.failed}}) {
+      prometheus::ClientMetric metric;
+      metric.label.push_back({"result", result});
+      metric.counter.value = static_cast<double>(value);
+      family.metric.push_back(std::move(metric));
+    }
+    return {std::move(family)};
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::function<TransportCallCounts()> source_ ABSL_GUARDED_BY(mu_);
+};
+
 }  // namespace
 
 struct Metrics::Impl {
   std::shared_ptr<prometheus::Registry> registry =
       std::make_shared<prometheus::Registry>();
+  std::shared_ptr<TransportCalls> transport_calls =
+      std::make_shared<TransportCalls>();
   std::unique_ptr<prometheus::Exposer> exposer;
 
   Family<Counter>& requests =
@@ -179,6 +224,7 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Create(
                                                  bind_address, ": ", e.what()));
     }
     impl->exposer->RegisterCollectable(impl->registry);
+    impl->exposer->RegisterCollectable(impl->transport_calls);
   }
   return std::unique_ptr<Metrics>(new Metrics(std::move(impl)));
 }
@@ -193,7 +239,16 @@ int Metrics::port() const {
 }
 
 std::string Metrics::Render() const {
-  return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+  std::vector<prometheus::MetricFamily> families = impl_->registry->Collect();
+  for (prometheus::MetricFamily& family : impl_->transport_calls->Collect()) {
+    families.push_back(std::move(family));
+  }
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+void Metrics::SetTransportCallSource(
+    std::function<TransportCallCounts()> source) {
+  impl_->transport_calls->SetSource(std::move(source));
 }
 
 void Metrics::RecordRequest(absl::string_view rpc, absl::StatusCode code,

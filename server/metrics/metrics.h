@@ -2,6 +2,7 @@
 #define GLOSSA_SERVER_METRICS_METRICS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -11,6 +12,15 @@
 #include "absl/time/time.h"
 
 namespace glossa::server {
+
+// Calls as the gRPC transport counts them: every call it created, also
+// those refused before any service code runs (a message over the size
+// limit, a compressed message that inflates past it, a malformed frame).
+struct TransportCallCounts {
+  int64_t started = 0;
+  int64_t succeeded = 0;
+  int64_t failed = 0;
+};
 
 // The server's Prometheus metrics. The names are a contract with dashboards
 // and autoscalers (see server/README.md); do not rename them.
@@ -64,6 +74,10 @@ class Metrics {
   // wanted to write) and, when the line was dropped by the rate limit,
   // glossa_log_lines_suppressed_total{source}.
   void AddLogLine(absl::string_view source, bool suppressed);
+  // glossa_grpc_calls_total{result="started|succeeded|failed"}, read from
+  // `source` at every scrape. Calls gRPC refused on its own show up here
+  // but not in glossa_requests_total.
+  void SetTransportCallSource(std::function<TransportCallCounts()> source);
   // glossa_build_info{version,compute_type,model} = 1.
   void SetBuildInfo(absl::string_view version, absl::string_view compute_type,
                     absl::string_view model);

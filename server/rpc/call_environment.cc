@@ -1,5 +1,7 @@
 #include "server/rpc/call_environment.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace glossa::server {
 
 void CallEnvironment::Activate(const ServingBackend* backend) {
@@ -27,8 +29,20 @@ absl::StatusOr<const ServingBackend*> CallEnvironment::backend() const {
 absl::Status CallEnvironment::Authorize(
     const grpc::CallbackServerContext& context, std::string* caller) const {
   caller->clear();
-  if (access_ == nullptr) return absl::OkStatus();
   const auto& metadata = context.client_metadata();
+  if (max_metadata_bytes_ > 0) {
+    // HTTP/2's count (RFC 7540 6.5.2): name + value + 32 per entry.
+    size_t bytes = 0;
+    for (const auto& [name, value] : metadata) {
+      bytes += name.size() + value.size() + 32;
+    }
+    if (bytes > static_cast<size_t>(max_metadata_bytes_)) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the call's metadata is ", bytes, " bytes; the limit is ",
+          max_metadata_bytes_, " (--max_metadata_bytes)"));
+    }
+  }
+  if (access_ == nullptr) return absl::OkStatus();
   auto it = metadata.find("authorization");
   const absl::string_view value =
       it == metadata.end()

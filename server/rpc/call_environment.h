@@ -37,14 +37,19 @@ class CallEnvironment {
  public:
   // `clock`, `metrics` and `access` must outlive the environment; metrics
   // may be null, and access null lets every caller in.
+  // `max_metadata_bytes` > 0 bounds the metadata a call may carry.
   CallEnvironment(const Clock* clock, Metrics* metrics,
-                  AccessControl* access = nullptr)
-      : clock_(clock), metrics_(metrics), access_(access) {}
+                  AccessControl* access = nullptr, int max_metadata_bytes = 0)
+      : clock_(clock),
+        metrics_(metrics),
+        access_(access),
+        max_metadata_bytes_(max_metadata_bytes) {}
 
-  // Checks the call's `authorization` metadata and charges the key's quota
-  // for one request: UNAUTHENTICATED or RESOURCE_EXHAUSTED otherwise. OK at
-  // once when no keys are configured. `*caller` is the key's name whenever
-  // the key is valid (for per-key metrics), "" otherwise.
+  // Checks the size of the call's metadata (RESOURCE_EXHAUSTED over the
+  // limit), then its `authorization` metadata, and charges the key's quota
+  // for one request: UNAUTHENTICATED or RESOURCE_EXHAUSTED otherwise. The
+  // key check is OK at once when no keys are configured. `*caller` is the key's
+  // name whenever the key is valid (for per-key metrics), "" otherwise.
   absl::Status Authorize(const grpc::CallbackServerContext& context,
                          std::string* caller) const;
   // Charges the caller's key for the tokens its request used.
@@ -67,6 +72,7 @@ class CallEnvironment {
   const Clock* const clock_;
   Metrics* const metrics_;
   AccessControl* const access_;
+  const int max_metadata_bytes_;
   mutable absl::Mutex mu_;
   const ServingBackend* backend_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;

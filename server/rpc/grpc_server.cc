@@ -80,6 +80,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                                options.max_concurrent_streams);
   }
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_METADATA_SIZE,
+      options.max_metadata_bytes * GrpcServerOptions::kTransportMetadataFactor);
   // A second server on a busy port must fail, not share it silently.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

@@ -23,6 +23,14 @@ struct GrpcServerOptions {
   // HTTP/2 streams (calls) in flight per client connection; 0 = gRPC's
   // default (unlimited).
   int max_concurrent_streams = 0;
+  // Largest metadata of one call, enforced by the service (CallEnvironment)
+  // so that a call over it fails alone. gRPC 1.51 closes the whole
+  // connection (every call on it) when a header block exceeds the
+  // transport's limit, so that limit is set kTransportMetadataFactor times
+  // higher: only a block above it still costs the connection, and a public
+  // deployment should cap headers in front of the server (server/README.md).
+  int max_metadata_bytes = 16 << 10;
+  static constexpr int kTransportMetadataFactor = 16;
   // PEM files. cert + key enable TLS; client_ca also requires and verifies
   // client certificates (mutual TLS).
   std::string tls_cert_file;

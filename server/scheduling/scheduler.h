@@ -104,6 +104,7 @@ class Scheduler {
   int num_active_sequences() const;
   // Requests waiting for admission; any thread.
   int queue_depth() const;
+  const SchedulerOptions& options() const { return options_; }
 
  private:
   struct TaskState;

@@ -127,6 +127,63 @@ TEST_F(HardeningTest, InvalidRequestsCannotFillTheLog) {
             79);
 }
 
+TEST_F(HardeningTest, CallsRefusedByTheTransportAreCounted) {
+  // A gzip bomb (6 MB of one letter, a few KB on the wire) inflates past
+  // --max_message_bytes: gRPC refuses it before the service runs, so
+  // glossa_requests_total never saw these calls. gRPC's own counters do.
+  const double started_before =
+      server_->Metric("glossa_grpc_calls_total{result=\"started\"}")
+          .value_or(-1);
+  ASSERT_GE(started_before, 0) << "no glossa_grpc_calls_total";
+  const auto answered = [] {
+    return server_->Metric("glossa_grpc_calls_total{result=\"succeeded\"}")
+               .value_or(0) +
+           server_->Metric("glossa_grpc_calls_total{result=\"failed\"}")
+               .value_or(0);
+  };
+  const double answered_before = answered();
+  const v1::TranslateRequest bomb =
+      TranslateRequestOf({std::string(6 << 20, 'a')});
+  for (int i = 0; i < 10; ++i) {
+    auto context = ContextWithTimeout();
+    context->set_compression_algorithm(GRPC_COMPRESS_GZIP);
+    v1::TranslateResponse response;
+    EXPECT_EQ(stub_->Translate(context.get(), bomb, &response).error_code(),
+              grpc::StatusCode::RESOURCE_EXHAUSTED);
+  }
+  v1::TranslateResponse response;
+  ASSERT_TRUE(Translate(TranslateRequestOf({"Hallo"}), &response).ok());
+  const double started =
+      server_->Metric("glossa_grpc_calls_total{result=\"started\"}")
+          .value_or(0);
+  // Ten bombs and one translation started; only the translation (and any
+  // health check of the harness) was answered.
+  EXPECT_GE(started - started_before, 11);
+  EXPECT_LE(answered() - answered_before, started - started_before - 10);
+}
+
+TEST_F(HardeningTest, AnOversizedHeaderFailsOnlyItsOwnCall) {
+  // A 40 KB header used to exceed gRPC's transport limit, which closes the
+  // connection and fails every call on it. Now the service refuses it (over
+  // --max_metadata_bytes, 16 KiB) and the connection stays up.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  context.AddMetadata("x-big", std::string(40000, 'v'));
+  v1::TranslateResponse response;
+  const grpc::Status big =
+      stub_->Translate(&context, TranslateRequestOf({"Hallo"}), &response);
+  EXPECT_EQ(big.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(big.error_message(), HasSubstr("--max_metadata_bytes"));
+  // 12 KB (over gRPC's 8 KiB default, under the server's limit) is fine.
+  auto fits = ContextWithTimeout();
+  fits->AddMetadata("x-fits", std::string(12000, 'v'));
+  const grpc::Status fitting =
+      stub_->Translate(fits.get(), TranslateRequestOf({"Hallo"}), &response);
+  EXPECT_TRUE(fitting.ok()) << fitting.error_message();
+  EXPECT_TRUE(Translate(TranslateRequestOf({"Hallo"}), &response).ok());
+}
+
 TEST_F(HardeningTest, TinyTemperaturesSampleTheMostLikelyToken) {
   // 1e-40 used to overflow the scaled logits: every step emitted the pad
   // token with logprob -inf and the text came back empty, "EOS".

@@ -167,6 +167,37 @@ TEST(BatchDecoderTest, RespectsLengthBoundsAndNeverEmitsBannedTokens) {
   }
 }
 
+// Caches start small and grow with the output; what finished sequences
+// leave for reuse is bounded in bytes, so memory does not keep the peak of
+// every burst of long outputs.
+TEST(BatchDecoderTest, IdleCachesAreBoundedInBytes) {
+  ModelConfig config = SmallConfig();
+  config.d_model = 128;
+  config.max_position_embeddings = config.max_length = 300;
+  LoadOptions load;
+  load.num_threads = 1;
+  auto model =
+      Model::FromTensors(config, BartStyleLayout(),
+                         RandomTensors(config, BartStyleLayout(), 3), load);
+  ASSERT_TRUE(model.ok()) << model.status();
+  BatchDecoder decoder(*model);
+  DecodingOptions options;
+  options.sampling = true;
+  options.min_output_tokens = options.max_output_tokens = 260;
+  std::vector<NewSequence> batch;
+  for (int i = 0; i < 200; ++i) {
+    options.seed = i;
+    batch.push_back({Sources()[i % 5], options});
+  }
+  ASSERT_TRUE(decoder.Add(std::move(batch)).ok());
+  const auto outcomes = RunToEnd(decoder);
+  ASSERT_EQ(outcomes.size(), 200u);
+  // 200 caches of 260+ positions x 2 layers x 128 x (keys + values) floats
+  // are over 100 MB; at most kMaxPooledBytes of them stay.
+  EXPECT_GT(decoder.idle_cache_bytes(), 0u);
+  EXPECT_LE(decoder.idle_cache_bytes(), BatchDecoder::kMaxPooledBytes);
+}
+
 TEST(BatchDecoderTest, DifferentSeedsDiffer) {
   auto model = SmallModel(false);
   std::set<std::vector<int>> distinct;

@@ -1,10 +1,12 @@
 #include "model/kernels/backend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "model/kernels/row_chunks.h"
 
 namespace glossa::model {
 namespace {
@@ -42,7 +44,8 @@ TEST_P(DnnlLinearTest, MatchesReference) {
   auto oracle = reference->Pack(weight.data(), c.bias ? bias.data() : nullptr,
                                 c.out, c.in, c.activation);
   ASSERT_TRUE(oracle.ok());
-  for (int rows : {c.rows, 1, c.rows + 7}) {
+  // 65 and above run as several chunks (row_chunks.h); 455 = 256+128+64+7.
+  for (int rows : {c.rows, 1, c.rows + 7, 65, 200, 455}) {
     const auto x = Random(rows * c.in, 3 + rows);
     std::vector<float> got(rows * c.out), want(rows * c.out);
     ASSERT_TRUE((*dnnl)->Linear(**packed, x.data(), rows, got.data()).ok());
@@ -82,6 +85,55 @@ TEST(DnnlBackendTest, BFloat16IsCloseToFloat32) {
   ASSERT_TRUE(reference->Linear(**oracle, x.data(), rows, want.data()).ok());
   // bfloat16 keeps 8 bits of mantissa: relative error ~ 2^-8 per product.
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 0.1);
+}
+
+// Kernels are made for a bounded set of row counts and shared by layers of
+// one shape: after PrepareKernels, no row count a batch can have makes
+// another one (memory and first-use latency stay at their warm-up level).
+TEST(DnnlBackendTest, PrepareKernelsMakesEveryKernelAnyRowCountNeeds) {
+  auto dnnl = CreateDnnlBackend(ComputeType::kFloat32, 1);
+  ASSERT_TRUE(dnnl.ok()) << dnnl.status();
+  const int in = 32, out = 48;
+  const auto weight = Random(in * out, 7);
+  const auto bias = Random(out, 8);
+  // Two layers of one shape and one of another.
+  auto a = (*dnnl)->Pack(weight.data(), bias.data(), out, in, std::nullopt);
+  auto b = (*dnnl)->Pack(weight.data(), bias.data(), out, in, std::nullopt);
+  auto c = (*dnnl)->Pack(weight.data(), nullptr, out, in, Activation::kRelu);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  ASSERT_TRUE((*dnnl)->PrepareKernels().ok());
+  const size_t prepared = (*dnnl)->kernel_count();
+  EXPECT_EQ(prepared, 2 * AllRowChunkSizes().size());
+  std::vector<float> y;
+  for (int rows = 1; rows <= 1100; rows += 1 + rows / 8) {
+    const auto x = Random(rows * in, rows);
+    y.resize(rows * out);
+    for (const auto* layer : {&*a, &*b, &*c}) {
+      ASSERT_TRUE((*dnnl)->Linear(**layer, x.data(), rows, y.data()).ok());
+    }
+  }
+  EXPECT_EQ((*dnnl)->kernel_count(), prepared);
+}
+
+TEST(RowChunksTest, ChunksAddUpAndComeFromTheFixedSet) {
+  const std::vector<int64_t> sizes = AllRowChunkSizes();
+  for (int64_t rows = 1; rows <= 5000; ++rows) {
+    const std::vector<int64_t> chunks = RowChunks(rows);
+    int64_t sum = 0;
+    for (const int64_t chunk : chunks) {
+      ASSERT_NE(std::find(sizes.begin(), sizes.end(), chunk), sizes.end())
+          << "rows=" << rows << " chunk " << chunk;
+      sum += chunk;
+    }
+    ASSERT_EQ(sum, rows);
+    // Up to kExactRows rows stay one multiplication (one pass over the
+    // weights per decoder step).
+    if (rows <= kExactRows) {
+      ASSERT_EQ(chunks.size(), 1u) << rows;
+    }
+  }
+  EXPECT_EQ(RowChunks(200), (std::vector<int64_t>{128, 64, 8}));
+  EXPECT_EQ(RowChunks(600), (std::vector<int64_t>{256, 256, 64, 24}));
 }
 
 TEST(DnnlBackendTest, Int8IsReportedAsUnimplemented) {
