@@ -51,11 +51,17 @@ class Backend {
 
   // Kernels made so far (bounded: layer shapes x row_chunks.h sizes).
   virtual size_t kernel_count() const { return 0; }
+  // Of those, the ones for which the library fell back to a slow reference
+  // implementation (no optimized kernel on this CPU for the shape).
+  virtual size_t reference_kernel_count() const { return 0; }
 
   virtual std::string Describe() const = 0;
 };
 
-std::unique_ptr<Backend> CreateReferenceBackend();
+// Plain loops in float32 (bfloat16 is computed as float32 here), or in the
+// int8 format of quantize.h.
+std::unique_ptr<Backend> CreateReferenceBackend(
+    ComputeType compute_type = ComputeType::kFloat32);
 
 // oneDNN matmul primitives, shared by the layers of one shape and made for
 // the row counts of row_chunks.h. `num_threads` > 0 sets the

@@ -1,26 +1,34 @@
 // Plain loops: slow, obviously correct, the oracle the oneDNN path is tested
 // against.
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "model/kernels/backend.h"
 #include "model/kernels/ops.h"
+#include "model/kernels/quantize.h"
 
 namespace glossa::model {
 namespace {
 
-class ReferenceLinear final : public PackedLinear {
+class ReferenceLinearBase : public PackedLinear {
+ public:
+  using PackedLinear::PackedLinear;
+  virtual void Run(const float* x, int rows, float* y) const = 0;
+};
+
+class ReferenceLinear final : public ReferenceLinearBase {
  public:
   ReferenceLinear(const float* weight, const float* bias, int out, int in,
                   std::optional<Activation> activation)
-      : PackedLinear(in, out),
+      : ReferenceLinearBase(in, out),
         weight_(weight, weight + static_cast<size_t>(out) * in),
         bias_(bias ? std::vector<float>(bias, bias + out)
                    : std::vector<float>(out, 0.0f)),
         activation_(activation) {}
 
-  void Run(const float* x, int rows, float* y) const {
+  void Run(const float* x, int rows, float* y) const override {
     const int in = in_features();
     const int out = out_features();
     for (int r = 0; r < rows; ++r) {
@@ -43,28 +51,84 @@ class ReferenceLinear final : public PackedLinear {
   std::optional<Activation> activation_;
 };
 
+// int8 (quantize.h): weights quantized per output feature at pack time,
+// each input row at run time, products summed in int32.
+class ReferenceInt8Linear final : public ReferenceLinearBase {
+ public:
+  ReferenceInt8Linear(const float* weight, const float* bias, int out, int in,
+                      std::optional<Activation> activation)
+      : ReferenceLinearBase(in, out),
+        weight_(static_cast<size_t>(out) * in),
+        weight_scales_(out),
+        bias_(bias ? std::vector<float>(bias, bias + out)
+                   : std::vector<float>()),
+        activation_(activation) {
+    QuantizeRows(weight, out, in, weight_.data(), weight_scales_.data());
+  }
+
+  void Run(const float* x, int rows, float* y) const override {
+    const size_t in = in_features();
+    const size_t out = out_features();
+    std::vector<int8_t> qx(rows * in);
+    std::vector<float> row_scales(rows);
+    QuantizeRows(x, rows, in, qx.data(), row_scales.data());
+    std::vector<int32_t> acc(rows * out);
+    for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
+      for (size_t o = 0; o < out; ++o) {
+        int32_t sum = 0;
+        for (size_t i = 0; i < in; ++i) {
+          sum += static_cast<int32_t>(qx[r * in + i]) * weight_[o * in + i];
+        }
+        acc[r * out + o] = sum;
+      }
+    }
+    DequantizeProducts(acc.data(), rows, out, row_scales.data(),
+                       weight_scales_.data(),
+                       bias_.empty() ? nullptr : bias_.data(), activation_, y);
+  }
+
+ private:
+  std::vector<int8_t> weight_;  // [out, in]
+  std::vector<float> weight_scales_;
+  std::vector<float> bias_;
+  std::optional<Activation> activation_;
+};
+
 class ReferenceBackend final : public Backend {
  public:
+  explicit ReferenceBackend(ComputeType compute_type)
+      : compute_type_(compute_type) {}
+
   absl::StatusOr<std::unique_ptr<PackedLinear>> Pack(
       const float* weight, const float* bias, int out_features, int in_features,
       std::optional<Activation> activation) const override {
+    if (compute_type_ == ComputeType::kInt8) {
+      return std::make_unique<ReferenceInt8Linear>(weight, bias, out_features,
+                                                   in_features, activation);
+    }
     return std::make_unique<ReferenceLinear>(weight, bias, out_features,
                                              in_features, activation);
   }
 
   absl::Status Linear(const PackedLinear& layer, const float* x, int rows,
                       float* y) const override {
-    static_cast<const ReferenceLinear&>(layer).Run(x, rows, y);
+    static_cast<const ReferenceLinearBase&>(layer).Run(x, rows, y);
     return absl::OkStatus();
   }
 
-  std::string Describe() const override { return "reference (plain loops)"; }
+  std::string Describe() const override {
+    return absl::StrCat("reference (plain loops, ",
+                        ComputeTypeName(compute_type_), ")");
+  }
+
+ private:
+  ComputeType compute_type_;
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> CreateReferenceBackend() {
-  return std::make_unique<ReferenceBackend>();
+std::unique_ptr<Backend> CreateReferenceBackend(ComputeType compute_type) {
+  return std::make_unique<ReferenceBackend>(compute_type);
 }
 
 }  // namespace glossa::model

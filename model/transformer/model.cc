@@ -171,7 +171,9 @@ absl::StatusOr<std::shared_ptr<const Model>> Model::FromTensors(
   RETURN_IF_ERROR(ValidateModelConfig(config));
   std::shared_ptr<Model> model(new Model(config, options.compute_type));
   if (options.reference_backend) {
-    model->backend_ = CreateReferenceBackend();
+    model->backend_ = CreateReferenceBackend(
+        options.compute_type == ComputeType::kInt8 ? ComputeType::kInt8
+                                                   : ComputeType::kFloat32);
   } else {
     ASSIGN_OR_RETURN(model->backend_, CreateDnnlBackend(options.compute_type,
                                                         options.num_threads));

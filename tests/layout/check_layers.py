@@ -42,7 +42,8 @@ RANKS = {
 PROTO_USERS = ("server/requests", "server/rpc", "server", "client")
 # Headers of a library -> the only files that may include them.
 SEAMS = {
-    "dnnl.hpp": ("model/kernels/backend_dnnl.cc",),
+    "dnnl.hpp": ("model/kernels/backend_dnnl.cc",
+                 "model/kernels/dnnl_kernels.h"),
     "sentencepiece_processor.h": ("model/tokenizer/spm_shim.cc",),
     "prometheus/": ("server/metrics/metrics.cc",),
 }

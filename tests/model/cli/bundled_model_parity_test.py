@@ -1,15 +1,19 @@
 #!/usr/bin/python3
 """The engine reproduces the PyTorch reference's greedy output on real weights.
 
-  bundled_model_parity_test.py GLOSSA_ENGINE MODEL_DIR REFERENCE_JSONL SOURCE_FILE
+  bundled_model_parity_test.py GLOSSA_ENGINE MODEL_DIR REFERENCE_JSONL SOURCE_FILE [COMPUTE_TYPE]
 
-Runs `glossa-engine translate` (oneDNN, fp32, greedy) over SOURCE_FILE with
+Runs `glossa-engine translate` (oneDNN, greedy, float32 unless COMPUTE_TYPE
+says int8) over SOURCE_FILE with
 the bundled model and compares each line with what
 tools/reference/make_bundled_reference.py wrote from the independent PyTorch
 implementation. At least 99% of the lines must be identical; every
 difference is listed with the reference's smallest decision margin (a
 difference behind a margin of ~1e-3 is fp32 rounding, a difference behind a
 large margin is a bug even when the 99% bar is met, so those fail too).
+With int8 the bars are those of 8-bit quantization (kernels/quantize.h,
+logits within ~1.5% RMS of float32): 85% of the lines identical, and no
+difference behind a margin above 0.3.
 """
 
 import json
@@ -23,16 +27,20 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
 
 from make_bundled_reference import sha256_file, sha256_lines  # noqa: E402
 
-MIN_AGREEMENT = 0.99
-# Logit gap above which the engine must not pick a different token: fp32
-# rounding in a 3-layer decoder moves logits by ~1e-5, so 0.05 is generous.
-ROUNDING_MARGIN = 0.05
+# Per compute type: the share of identical lines, and the logit gap above
+# which the engine must not pick a different token. fp32 rounding in a
+# 3-layer decoder moves logits by ~1e-5, so 0.05 is generous; int8 moved
+# the bundled model's greedy choice only behind gaps up to 0.14 (1,331 of
+# 1,500 lines identical).
+BARS = {"float32": (0.99, 0.05), "int8": (0.85, 0.3)}
 
 
 def main():
-    if len(sys.argv) != 5:
+    if len(sys.argv) not in (5, 6):
         sys.exit(__doc__)
-    engine, model_dir, reference_path, source_path = sys.argv[1:]
+    engine, model_dir, reference_path, source_path = sys.argv[1:5]
+    compute_type = sys.argv[5] if len(sys.argv) == 6 else "float32"
+    min_agreement, rounding_margin = BARS[compute_type]
     with open(reference_path, encoding="utf-8") as f:
         header = json.loads(f.readline())
         reference = [json.loads(line) for line in f]
@@ -52,7 +60,7 @@ def main():
     run = subprocess.run(
         # One thread: ctest runs tests side by side, and OpenMP barriers on
         # contended cores cost more than a second thread gains on this model.
-        [engine, "translate", f"--model={model_dir}", "--beam_size=1", "--compute_type=float32",
+        [engine, "translate", f"--model={model_dir}", "--beam_size=1", f"--compute_type={compute_type}",
          "--num_threads=1"],
         input="".join(s + "\n" for s in sources), capture_output=True, text=True, check=False)
     if run.returncode != 0:
@@ -66,17 +74,17 @@ def main():
     differences = [(i, ref["min_margin"]) for i, ref in enumerate(reference)
                    if outputs[i] != ref["text"]]
     agreement = 1.0 - len(differences) / len(sources)
-    print(f"engine vs PyTorch greedy: {len(sources) - len(differences)}/{len(sources)} lines "
+    print(f"engine ({compute_type}) vs PyTorch greedy: {len(sources) - len(differences)}/{len(sources)} lines "
           f"identical ({100 * agreement:.2f}%)")
     for i, margin in differences:
         print(f"  line {i + 1} (reference margin {margin:g}): {sources[i]!r}\n"
               f"    reference: {reference[i]['text']!r}\n    engine:    {outputs[i]!r}")
-    confident = [i for i, margin in differences if margin > ROUNDING_MARGIN]
-    if agreement < MIN_AGREEMENT:
-        sys.exit(f"FAIL: agreement {100 * agreement:.2f}% < {100 * MIN_AGREEMENT:.0f}%")
+    confident = [i for i, margin in differences if margin > rounding_margin]
+    if agreement < min_agreement:
+        sys.exit(f"FAIL: agreement {100 * agreement:.2f}% < {100 * min_agreement:.0f}%")
     if confident:
         sys.exit(f"FAIL: {len(confident)} differences behind a reference margin above "
-                 f"{ROUNDING_MARGIN} (lines {[i + 1 for i in confident]}): not rounding")
+                 f"{rounding_margin} (lines {[i + 1 for i in confident]}): not rounding")
     print("PASS")
 
 
