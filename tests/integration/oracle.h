@@ -42,9 +42,12 @@ inline model::DecodingOptions EngineOptions(const v1::TranslateOptions& in,
   return options;
 }
 
-inline std::shared_ptr<const model::Engine> LoadOracle(const std::string& dir) {
+inline std::shared_ptr<const model::Engine> LoadOracle(
+    const std::string& dir,
+    model::ComputeType compute_type = model::ComputeType::kFloat32) {
   model::LoadOptions load;
   load.num_threads = 1;
+  load.compute_type = compute_type;
   auto engine = model::Engine::Load(dir, load);
   EXPECT_TRUE(engine.ok()) << engine.status();
   return engine.ok() ? *std::move(engine) : nullptr;

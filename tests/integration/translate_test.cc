@@ -97,6 +97,41 @@ TEST_P(TranslateTest, ResultsEqualTheEngine) {
   }
 }
 
+// An int8 server answers what the int8 engine computes alone, for every
+// decoding path, with its requests batched together.
+TEST(TranslateInt8Test, AnInt8ServerAnswersAsTheInt8Engine) {
+  auto oracle = LoadOracle(FixtureModelDir(), model::ComputeType::kInt8);
+  ASSERT_NE(oracle, nullptr);
+  auto server = ServerProcess::Start({"--compute_type=int8"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = (*server)->NewStub();
+  const std::vector<v1::TranslateOptions> sets = OptionSets();
+  for (size_t s = 0; s < sets.size(); ++s) {
+    v1::TranslateRequest request = TranslateRequestOf(Inputs());
+    *request.mutable_options() = sets[s];
+    v1::TranslateResponse response;
+    auto context = ContextWithTimeout();
+    const grpc::Status status =
+        stub->Translate(context.get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    auto expected = oracle->Translate(
+        Inputs(), EngineOptions(sets[s], *oracle), /*batch=*/1);
+    ASSERT_TRUE(expected.ok()) << expected.status();
+    ASSERT_EQ(response.translations_size(), static_cast<int>(Inputs().size()));
+    for (size_t i = 0; i < Inputs().size(); ++i) {
+      ExpectSameTranslation(
+          response.translations(i), (*expected)[i],
+          "options set " + std::to_string(s) + ", input " + std::to_string(i));
+    }
+  }
+  v1::ModelInfo info;
+  auto context = ContextWithTimeout();
+  ASSERT_TRUE(
+      stub->GetModelInfo(context.get(), v1::GetModelInfoRequest(), &info)
+          .ok());
+  EXPECT_EQ(info.compute_type(), "int8");
+}
+
 TEST_P(TranslateTest, ThirtyTwoConcurrentCallersGetWhatTheyGetAlone) {
   constexpr int kCallers = 32;
   const std::vector<v1::TranslateOptions> sets = OptionSets();
