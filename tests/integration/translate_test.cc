@@ -114,8 +114,8 @@ TEST(TranslateInt8Test, AnInt8ServerAnswersAsTheInt8Engine) {
     const grpc::Status status =
         stub->Translate(context.get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
-    auto expected = oracle->Translate(
-        Inputs(), EngineOptions(sets[s], *oracle), /*batch=*/1);
+    auto expected = oracle->Translate(Inputs(), EngineOptions(sets[s], *oracle),
+                                      /*batch=*/1);
     ASSERT_TRUE(expected.ok()) << expected.status();
     ASSERT_EQ(response.translations_size(), static_cast<int>(Inputs().size()));
     for (size_t i = 0; i < Inputs().size(); ++i) {
@@ -127,8 +127,7 @@ TEST(TranslateInt8Test, AnInt8ServerAnswersAsTheInt8Engine) {
   v1::ModelInfo info;
   auto context = ContextWithTimeout();
   ASSERT_TRUE(
-      stub->GetModelInfo(context.get(), v1::GetModelInfoRequest(), &info)
-          .ok());
+      stub->GetModelInfo(context.get(), v1::GetModelInfoRequest(), &info).ok());
   EXPECT_EQ(info.compute_type(), "int8");
 }
 
