@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "base/utf8.h"
 #include "model/families/family.h"
+#include "model/kernels/backend.h"
 
 namespace glossa::model {
 
@@ -50,6 +51,12 @@ absl::StatusOr<std::shared_ptr<const Engine>> Engine::Create(
   }
   return std::shared_ptr<const Engine>(
       new Engine(config, std::move(model), std::move(tokenizer)));
+}
+
+std::vector<ComputeType> Engine::NativeComputeTypes() {
+  std::vector<ComputeType> types = {ComputeType::kFloat32, ComputeType::kInt8};
+  if (CpuHasNativeBFloat16()) types.push_back(ComputeType::kBFloat16);
+  return types;
 }
 
 ComputeType Engine::compute_type() const {

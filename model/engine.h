@@ -61,6 +61,11 @@ class Engine {
       const ModelConfig& config, std::shared_ptr<const Model> model,
       std::shared_ptr<const Tokenizer> tokenizer, absl::string_view where);
 
+  // The compute types this CPU runs natively: float32 and int8 always,
+  // bfloat16 where oneDNN has AVX512-BF16 or AMX (elsewhere it emulates it,
+  // slower than float32).
+  static std::vector<ComputeType> NativeComputeTypes();
+
   const ModelConfig& config() const { return config_; }
   // Null for an engine made without a model.
   const std::shared_ptr<const Model>& model() const { return model_; }

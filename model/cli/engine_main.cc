@@ -21,8 +21,9 @@
 #include "model/families/random_model.h"
 
 ABSL_FLAG(std::string, model, "", "Model directory (MarianMT layout).");
-ABSL_FLAG(std::string, compute_type, "float32",
-          "float32 or bfloat16 (bench: comma-separated list).");
+ABSL_FLAG(std::string, compute_type, "",
+          "float32, int8 or bfloat16 (bench: comma-separated list). Default: "
+          "float32; bench: every type this CPU runs natively.");
 ABSL_FLAG(int, num_threads, 0, "Compute threads; 0 = available CPUs.");
 ABSL_FLAG(int, beam_size, 0,
           "Beam width; 0 = the model's num_beams (1 when sampling).");
@@ -74,8 +75,9 @@ absl::Status Translate() {
   const std::string dir = absl::GetFlag(FLAGS_model);
   if (dir.empty()) return absl::InvalidArgumentError("--model is required");
   LoadOptions load;
+  const std::string type = absl::GetFlag(FLAGS_compute_type);
   ASSIGN_OR_RETURN(load.compute_type,
-                   ParseComputeType(absl::GetFlag(FLAGS_compute_type)));
+                   ParseComputeType(type.empty() ? "float32" : type));
   load.num_threads = Threads();
   ASSIGN_OR_RETURN(std::shared_ptr<const Engine> engine,
                    Engine::Load(dir, load));
@@ -122,8 +124,17 @@ absl::Status Bench() {
   BenchOptions options;
   options.model_dir = absl::GetFlag(FLAGS_model);
   options.compute_types.clear();
-  for (absl::string_view name :
-       absl::StrSplit(absl::GetFlag(FLAGS_compute_type), ',')) {
+  const std::string types = absl::GetFlag(FLAGS_compute_type);
+  if (types.empty()) {
+    options.compute_types = Engine::NativeComputeTypes();
+    if (options.compute_types.size() < 3) {
+      std::printf(
+          "bfloat16 left out: this CPU has no AVX512-BF16 or AMX, and "
+          "oneDNN's emulation is slower than float32 "
+          "(--compute_type=bfloat16 runs it anyway)\n");
+    }
+  }
+  for (absl::string_view name : absl::StrSplit(types, ',', absl::SkipEmpty())) {
     ASSIGN_OR_RETURN(ComputeType type, ParseComputeType(name));
     options.compute_types.push_back(type);
   }

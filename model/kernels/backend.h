@@ -69,6 +69,10 @@ std::unique_ptr<Backend> CreateReferenceBackend(
 absl::StatusOr<std::unique_ptr<Backend>> CreateDnnlBackend(
     ComputeType compute_type, int num_threads);
 
+// Whether oneDNN runs bfloat16 natively on this CPU (AVX512-BF16 or AMX);
+// elsewhere it emulates it, slower than float32.
+bool CpuHasNativeBFloat16();
+
 }  // namespace glossa::model
 
 #endif  // GLOSSA_MODEL_BACKEND_H_

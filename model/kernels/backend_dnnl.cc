@@ -306,6 +306,12 @@ class DnnlBackend final : public Backend {
 
 }  // namespace
 
+bool CpuHasNativeBFloat16() {
+  const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
+  return isa == dnnl::cpu_isa::avx512_core_bf16 ||
+         isa == dnnl::cpu_isa::avx512_core_amx;
+}
+
 absl::StatusOr<std::unique_ptr<Backend>> CreateDnnlBackend(
     ComputeType compute_type, int num_threads) {
   try {
