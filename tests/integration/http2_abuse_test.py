@@ -208,7 +208,13 @@ class Http2AbuseTest(unittest.TestCase):
         self.assertGreater(sent, 1000)
         # Every reset stream was a call gRPC started and nobody answered:
         # the flood is visible on the dashboard.
-        started = self.metric('glossa_grpc_calls_total{result="started"}')
+        # (gRPC may still be reading the last frames: wait for it a little.)
+        deadline = time.time() + 10
+        while True:
+            started = self.metric('glossa_grpc_calls_total{result="started"}')
+            if started - started_before > sent // 2 or time.time() > deadline:
+                break
+            time.sleep(0.1)
         self.assertGreater(started - started_before, sent // 2)
         self.assertEqual(self.stub.Translate(self.request, timeout=30),
                          self.solo)
