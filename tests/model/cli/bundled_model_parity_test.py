@@ -13,7 +13,7 @@ difference behind a margin of ~1e-3 is fp32 rounding, a difference behind a
 large margin is a bug even when the 99% bar is met, so those fail too).
 With int8 the bars are those of 8-bit quantization (kernels/quantize.h,
 logits within ~1.5% RMS of float32): 85% of the lines identical, and no
-difference behind a margin above 0.3.
+difference behind a margin above 0.5.
 """
 
 import json
@@ -29,10 +29,12 @@ from make_bundled_reference import sha256_file, sha256_lines  # noqa: E402
 
 # Per compute type: the share of identical lines, and the logit gap above
 # which the engine must not pick a different token. fp32 rounding in a
-# 3-layer decoder moves logits by ~1e-5, so 0.05 is generous; int8 moved
-# the bundled model's greedy choice only behind gaps up to 0.14 (1,331 of
-# 1,500 lines identical).
-BARS = {"float32": (0.99, 0.05), "int8": (0.85, 0.3)}
+# 3-layer decoder moves logits by ~1e-5, so 0.05 is generous. int8 moves
+# them by up to ~0.33 (the fixtures' worst, reference_parity_test), so a
+# near-tie within 0.5 may go either way; measured: differences behind gaps
+# up to 0.14 in the normal build and 0.32 in the sanitizer build, whose
+# float rounding differs (1,331 and 1,329 of 1,500 lines identical).
+BARS = {"float32": (0.99, 0.05), "int8": (0.85, 0.5)}
 
 
 def main():
