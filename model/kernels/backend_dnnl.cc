@@ -88,19 +88,7 @@ class DnnlBackend final : public Backend {
       const dnnl::matmul::primitive_desc pd(
           dnnl::matmul::desc(src, any_weights, bias_desc, dst), layer->attr,
           engine_);
-      layer->weights_desc = pd.weights_desc();
-      layer->weights_buffer =
-          std::make_unique<HugePageBuffer>(layer->weights_desc.get_size());
-      if (layer->weights_buffer->data() == nullptr) {
-        return absl::ResourceExhaustedError(
-            absl::StrCat("cannot allocate ", layer->weights_desc.get_size(),
-                         " bytes for packed weights"));
-      }
-      layer->weights =
-          memory(layer->weights_desc, engine_, layer->weights_buffer->data());
-
       // HF stores W as [out, in]; as a K x N matrix that is layout "ba".
-      dnnl::stream stream(engine_);
       std::vector<uint16_t> converted;
       memory plain;
       if (weight_type == DataType::bf16) {
@@ -115,14 +103,12 @@ class DnnlBackend final : public Backend {
         plain = memory({{in_features, out_features}, DataType::f32, Tag::ba},
                        engine_, const_cast<float*>(weight));
       }
-      dnnl::reorder(plain, layer->weights)
-          .execute(stream, plain, layer->weights);
+      RETURN_IF_ERROR(PackWeights(pd, plain, layer.get()));
       if (bias != nullptr) {
         layer->bias = memory(bias_desc, engine_);
         std::memcpy(layer->bias.get_data_handle(), bias,
                     sizeof(float) * out_features);
       }
-      stream.wait();
       kernels_.Register(layer->shape, KernelSpec{layer->weights_desc, bias_desc,
                                                  layer->attr});
     } catch (const dnnl::error& e) {
@@ -213,6 +199,26 @@ class DnnlBackend final : public Backend {
     return absl::OkStatus();
   }
 
+  // Allocates `layer`'s weights in the layout `pd` chose and reorders the
+  // plain [out, in] weights into them. Throws dnnl::error like its callers.
+  absl::Status PackWeights(const dnnl::matmul::primitive_desc& pd, memory plain,
+                           DnnlLinear* layer) const {
+    layer->weights_desc = pd.weights_desc();
+    layer->weights_buffer =
+        std::make_unique<HugePageBuffer>(layer->weights_desc.get_size());
+    if (layer->weights_buffer->data() == nullptr) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("cannot allocate ", layer->weights_desc.get_size(),
+                       " bytes for packed weights"));
+    }
+    layer->weights =
+        memory(layer->weights_desc, engine_, layer->weights_buffer->data());
+    dnnl::stream stream(engine_);
+    dnnl::reorder(plain, layer->weights).execute(stream, plain, layer->weights);
+    stream.wait();
+    return absl::OkStatus();
+  }
+
   // int8: weights quantized per output feature (quantize.h), reordered into
   // the layout oneDNN's s8 x s8 matmul prefers; the products come out as
   // int32 and are dequantized, biased and activated by DequantizeProducts.
@@ -237,23 +243,10 @@ class DnnlBackend final : public Backend {
       const dnnl::matmul::primitive_desc pd(
           dnnl::matmul::desc(src, any_weights, memory::desc(), dst),
           layer->attr, engine_);
-      layer->weights_desc = pd.weights_desc();
-      layer->weights_buffer =
-          std::make_unique<HugePageBuffer>(layer->weights_desc.get_size());
-      if (layer->weights_buffer->data() == nullptr) {
-        return absl::ResourceExhaustedError(
-            absl::StrCat("cannot allocate ", layer->weights_desc.get_size(),
-                         " bytes for packed weights"));
-      }
-      layer->weights =
-          memory(layer->weights_desc, engine_, layer->weights_buffer->data());
       // [out, in] row-major is the K x N matrix in layout "ba".
-      memory plain({{in_features, out_features}, DataType::s8, Tag::ba},
-                   engine_, quantized.data());
-      dnnl::stream stream(engine_);
-      dnnl::reorder(plain, layer->weights)
-          .execute(stream, plain, layer->weights);
-      stream.wait();
+      const memory plain({{in_features, out_features}, DataType::s8, Tag::ba},
+                         engine_, quantized.data());
+      RETURN_IF_ERROR(PackWeights(pd, plain, layer.get()));
       kernels_.Register(layer->shape,
                         KernelSpec{layer->weights_desc, memory::desc(),
                                    layer->attr, kMinInt8Rows});

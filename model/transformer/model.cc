@@ -163,8 +163,6 @@ absl::Status Model::PrepareKernels() const {
   return backend_->PrepareKernels();
 }
 
-size_t Model::kernel_count() const { return backend_->kernel_count(); }
-
 absl::StatusOr<std::shared_ptr<const Model>> Model::FromTensors(
     const ModelConfig& config, const CheckpointLayout& layout,
     const TensorSource& tensors, const LoadOptions& options) {

@@ -48,7 +48,6 @@ class Model {
   // Compiles every kernel any batch can need (see row_chunks.h), so that
   // memory and latency are at their steady state before the first request.
   absl::Status PrepareKernels() const;
-  size_t kernel_count() const;
 
   // Encodes sources (token ids, EOS included) as one packed batch.
   absl::StatusOr<std::vector<EncodedSource>> Encode(
