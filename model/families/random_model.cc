@@ -9,7 +9,6 @@
 #include <random>
 #include <sstream>
 
-#include "absl/hash/hash.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
@@ -30,7 +29,14 @@ std::vector<float> RandomValues(const std::string& name, size_t count,
     std::fill(values.begin(), values.end(), fill);
     return values;
   }
-  std::mt19937_64 rng(seed ^ absl::HashOf(name));
+  // The stream depends on the seed and the tensor's name alone, the same in
+  // every process: seed_seq's mixing is fixed by the standard, whereas
+  // absl::Hash is salted per process on purpose.
+  std::vector<uint32_t> key = {static_cast<uint32_t>(seed),
+                               static_cast<uint32_t>(seed >> 32)};
+  key.insert(key.end(), name.begin(), name.end());
+  std::seed_seq sequence(key.begin(), key.end());
+  std::mt19937_64 rng(sequence);
   std::normal_distribution<float> normal(0.0f, 0.05f);
   for (float& v : values) v = normal(rng);
   return values;
