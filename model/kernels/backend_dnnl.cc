@@ -44,7 +44,6 @@ using dnnl_kernels::IsaName;
 using dnnl_kernels::KernelCache;
 using dnnl_kernels::KernelSpec;
 using dnnl_kernels::kLayoutRows;
-using dnnl_kernels::kMinInt8Rows;
 using dnnl_kernels::LinearShape;
 using dnnl_kernels::Tag;
 
@@ -53,7 +52,8 @@ class DnnlBackend final : public Backend {
   DnnlBackend(ComputeType compute_type, int num_threads)
       : engine_(CpuEngine()),
         compute_type_(compute_type),
-        num_threads_(num_threads) {}
+        num_threads_(num_threads),
+        input_max_(CpuInt8InputMax()) {}
 
   absl::StatusOr<std::unique_ptr<PackedLinear>> Pack(
       const float* weight, const float* bias, int out_features, int in_features,
@@ -130,7 +130,7 @@ class DnnlBackend final : public Backend {
       omp_set_num_threads(num_threads_);
       threads_set = num_threads_;
     }
-    if (layer.shape.src_type == DataType::s8) {
+    if (layer.shape.src_type == DataType::u8) {
       return LinearInt8(layer, x, rows, y);
     }
     const int64_t in = layer.in_features();
@@ -220,22 +220,18 @@ class DnnlBackend final : public Backend {
   }
 
   // int8: weights quantized per output feature (quantize.h), reordered into
-  // the layout oneDNN's s8 x s8 matmul prefers; the products come out as
+  // the layout oneDNN's u8 x s8 matmul prefers; the products come out as
   // int32 and are dequantized, biased and activated by DequantizeProducts.
   absl::StatusOr<std::unique_ptr<PackedLinear>> PackInt8(
       const float* weight, const float* bias, int out_features, int in_features,
       std::optional<Activation> activation) const {
     auto layer = std::make_unique<DnnlLinear>(in_features, out_features);
-    layer->shape = LinearShape{in_features, out_features,    DataType::s8,
+    layer->shape = LinearShape{in_features, out_features,    DataType::u8,
                                activation,  bias != nullptr, DataType::s32};
-    std::vector<int8_t> quantized(static_cast<size_t>(out_features) *
-                                  in_features);
-    layer->weight_scales.resize(out_features);
-    QuantizeRows(weight, out_features, in_features, quantized.data(),
-                 layer->weight_scales.data());
+    layer->int8_weights = QuantizeWeights(weight, out_features, in_features);
     if (bias != nullptr) layer->int8_bias.assign(bias, bias + out_features);
     try {
-      const memory::desc src({kLayoutRows, in_features}, DataType::s8, Tag::ab);
+      const memory::desc src({kLayoutRows, in_features}, DataType::u8, Tag::ab);
       const memory::desc any_weights({in_features, out_features}, DataType::s8,
                                      Tag::any);
       const memory::desc dst({kLayoutRows, out_features}, DataType::s32,
@@ -245,11 +241,11 @@ class DnnlBackend final : public Backend {
           layer->attr, engine_);
       // [out, in] row-major is the K x N matrix in layout "ba".
       const memory plain({{in_features, out_features}, DataType::s8, Tag::ba},
-                         engine_, quantized.data());
+                         engine_, layer->int8_weights.values.data());
       RETURN_IF_ERROR(PackWeights(pd, plain, layer.get()));
-      kernels_.Register(layer->shape,
-                        KernelSpec{layer->weights_desc, memory::desc(),
-                                   layer->attr, kMinInt8Rows});
+      std::vector<int8_t>().swap(layer->int8_weights.values);
+      kernels_.Register(layer->shape, KernelSpec{layer->weights_desc,
+                                                 memory::desc(), layer->attr});
     } catch (const dnnl::error& e) {
       return absl::InternalError(
           absl::StrCat("oneDNN could not pack a ", out_features, "x",
@@ -262,21 +258,26 @@ class DnnlBackend final : public Backend {
                           float* y) const {
     const size_t in = layer.in_features();
     const size_t out = layer.out_features();
-    const size_t run_rows = std::max<size_t>(rows, kMinInt8Rows);
-    thread_local std::vector<int8_t> quantized;
-    thread_local std::vector<float> row_scales;
+    // u8 x s8 (unlike s8 x s8, which oneDNN 2.6 sends to its reference
+    // kernel for a single row) has optimized kernels for every row count.
+    thread_local std::vector<uint8_t> quantized;
+    thread_local std::vector<float> scales;
+    thread_local std::vector<int32_t> zero_points;
     thread_local std::vector<int32_t> products;
-    if (quantized.size() < run_rows * in) quantized.resize(run_rows * in);
-    if (row_scales.size() < run_rows) row_scales.resize(run_rows);
-    if (products.size() < run_rows * out) products.resize(run_rows * out);
-    QuantizeRows(x, rows, in, quantized.data(), row_scales.data());
-    std::fill(quantized.begin() + rows * in, quantized.begin() + run_rows * in,
-              0);
-    RETURN_IF_ERROR(RunChunks(layer, quantized.data(), sizeof(int8_t), run_rows,
+    const size_t count = static_cast<size_t>(rows);
+    if (quantized.size() < count * in) quantized.resize(count * in);
+    if (scales.size() < count) {
+      scales.resize(count);
+      zero_points.resize(count);
+    }
+    if (products.size() < count * out) products.resize(count * out);
+    QuantizeActivations(x, count, in, input_max_, quantized.data(),
+                        scales.data(), zero_points.data());
+    RETURN_IF_ERROR(RunChunks(layer, quantized.data(), sizeof(uint8_t), rows,
                               products.data(), sizeof(int32_t)));
     DequantizeProducts(
-        products.data(), rows, out, row_scales.data(),
-        layer.weight_scales.data(),
+        products.data(), rows, out, scales.data(), zero_points.data(),
+        layer.int8_weights,
         layer.int8_bias.empty() ? nullptr : layer.int8_bias.data(),
         layer.shape.activation, y);
     return absl::OkStatus();
@@ -294,6 +295,7 @@ class DnnlBackend final : public Backend {
   dnnl::engine engine_;
   ComputeType compute_type_;
   int num_threads_;
+  int input_max_;
   mutable KernelCache kernels_;
 };
 
@@ -303,6 +305,18 @@ bool CpuHasNativeBFloat16() {
   const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
   return isa == dnnl::cpu_isa::avx512_core_bf16 ||
          isa == dnnl::cpu_isa::avx512_core_amx;
+}
+
+int CpuInt8InputMax() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::avx2_vnni:
+    case dnnl::cpu_isa::avx512_core_vnni:
+    case dnnl::cpu_isa::avx512_core_bf16:
+    case dnnl::cpu_isa::avx512_core_amx:
+      return kUint8Max;
+    default:
+      return 127;
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Backend>> CreateDnnlBackend(

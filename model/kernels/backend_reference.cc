@@ -52,44 +52,43 @@ class ReferenceLinear final : public ReferenceLinearBase {
 };
 
 // int8 (quantize.h): weights quantized per output feature at pack time,
-// each input row at run time, products summed in int32.
+// each input row at run time, u8 x s8 products summed in int32.
 class ReferenceInt8Linear final : public ReferenceLinearBase {
  public:
   ReferenceInt8Linear(const float* weight, const float* bias, int out, int in,
                       std::optional<Activation> activation)
       : ReferenceLinearBase(in, out),
-        weight_(static_cast<size_t>(out) * in),
-        weight_scales_(out),
+        weight_(QuantizeWeights(weight, out, in)),
         bias_(bias ? std::vector<float>(bias, bias + out)
                    : std::vector<float>()),
-        activation_(activation) {
-    QuantizeRows(weight, out, in, weight_.data(), weight_scales_.data());
-  }
+        activation_(activation) {}
 
   void Run(const float* x, int rows, float* y) const override {
     const size_t in = in_features();
     const size_t out = out_features();
-    std::vector<int8_t> qx(rows * in);
-    std::vector<float> row_scales(rows);
-    QuantizeRows(x, rows, in, qx.data(), row_scales.data());
+    std::vector<uint8_t> qx(rows * in);
+    std::vector<float> scales(rows);
+    std::vector<int32_t> zero_points(rows);
+    QuantizeActivations(x, rows, in, CpuInt8InputMax(), qx.data(),
+                        scales.data(), zero_points.data());
     std::vector<int32_t> acc(rows * out);
     for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
       for (size_t o = 0; o < out; ++o) {
         int32_t sum = 0;
         for (size_t i = 0; i < in; ++i) {
-          sum += static_cast<int32_t>(qx[r * in + i]) * weight_[o * in + i];
+          sum += static_cast<int32_t>(qx[r * in + i]) *
+                 static_cast<int32_t>(weight_.values[o * in + i]);
         }
         acc[r * out + o] = sum;
       }
     }
-    DequantizeProducts(acc.data(), rows, out, row_scales.data(),
-                       weight_scales_.data(),
-                       bias_.empty() ? nullptr : bias_.data(), activation_, y);
+    DequantizeProducts(acc.data(), rows, out, scales.data(), zero_points.data(),
+                       weight_, bias_.empty() ? nullptr : bias_.data(),
+                       activation_, y);
   }
 
  private:
-  std::vector<int8_t> weight_;  // [out, in]
-  std::vector<float> weight_scales_;
+  QuantizedWeights weight_;
   std::vector<float> bias_;
   std::optional<Activation> activation_;
 };

@@ -23,6 +23,7 @@
 #include "base/status_macros.h"
 #include "model/kernels/backend.h"
 #include "model/kernels/compute_type.h"
+#include "model/kernels/quantize.h"
 #include "model/kernels/row_chunks.h"
 
 namespace glossa::model::dnnl_kernels {
@@ -111,9 +112,9 @@ class DnnlLinear final : public PackedLinear {
   memory weights;
   memory bias;  // empty when the layer has no bias
   dnnl::primitive_attr attr;
-  // int8 only: per-output-feature weight scales, and the bias and
-  // activation that DequantizeProducts applies.
-  std::vector<float> weight_scales;
+  // int8 only: the quantized weights' scales and sums (the values are
+  // released once packed), and the bias that DequantizeProducts applies.
+  QuantizedWeights int8_weights;
   std::vector<float> int8_bias;
 };
 
@@ -122,13 +123,7 @@ struct KernelSpec {
   memory::desc weights_desc;
   memory::desc bias_desc;  // zero desc when the layer has no bias
   dnnl::primitive_attr attr;
-  int64_t min_rows = 1;  // fewer rows are run padded to this many
 };
-
-// oneDNN 2.6's brgemm s8 x s8 matmul refuses a single row and falls back to
-// its reference kernel (measured 20x slower on the bundled model's shapes):
-// one row runs as two, the second zero.
-constexpr int64_t kMinInt8Rows = 2;
 
 // The primitives of one backend, by layer shape and row count. Only the row
 // counts of AllRowChunkSizes() are ever asked for, so the cache is bounded
@@ -156,7 +151,6 @@ class KernelCache {
     for (const auto& [shape, spec] : specs_) shapes.push_back(shape);
     for (const LinearShape& shape : shapes) {
       for (const int64_t rows : AllRowChunkSizes()) {
-        if (rows < specs_.at(shape).min_rows) continue;
         RETURN_IF_ERROR(GetLocked(engine, shape, rows).status());
       }
     }

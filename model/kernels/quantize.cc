@@ -29,25 +29,73 @@ void QuantizeRows(const float* x, size_t rows, size_t cols, int8_t* q,
   }
 }
 
+QuantizedWeights QuantizeWeights(const float* w, size_t out, size_t in) {
+  QuantizedWeights q;
+  q.values.resize(out * in);
+  q.scales.resize(out);
+  q.sums.resize(out);
+  QuantizeRows(w, out, in, q.values.data(), q.scales.data());
+  for (size_t o = 0; o < out; ++o) {
+    int32_t sum = 0;
+    for (size_t i = 0; i < in; ++i) sum += q.values[o * in + i];
+    q.sums[o] = sum;
+  }
+  return q;
+}
+
+void QuantizeActivations(const float* x, size_t rows, size_t cols, int max_code,
+                         uint8_t* q, float* scales, int32_t* zero_points) {
+  const float top = static_cast<float>(max_code);
+  for (size_t r = 0; r < rows; ++r) {
+    const float* row = x + r * cols;
+    uint8_t* out = q + r * cols;
+    float lo = 0.0f;
+    float hi = 0.0f;
+#pragma omp simd reduction(min : lo) reduction(max : hi)
+    for (size_t c = 0; c < cols; ++c) {
+      lo = std::min(lo, row[c]);
+      hi = std::max(hi, row[c]);
+    }
+    const float range = hi - lo;
+    if (!(range > 0.0f)) {
+      scales[r] = 0.0f;
+      zero_points[r] = 0;
+      std::fill(out, out + cols, 0);
+      continue;
+    }
+    scales[r] = range / top;
+    const float inverse = top / range;
+    const float zero = std::nearbyint(-lo * inverse);
+    zero_points[r] = static_cast<int32_t>(zero);
+#pragma omp simd
+    for (size_t c = 0; c < cols; ++c) {
+      const float v = std::nearbyint(row[c] * inverse) + zero;
+      out[c] = static_cast<uint8_t>(std::min(std::max(v, 0.0f), top));
+    }
+  }
+}
+
 void DequantizeProducts(const int32_t* acc, size_t rows, size_t cols,
-                        const float* row_scales, const float* col_scales,
-                        const float* bias, std::optional<Activation> activation,
-                        float* y) {
+                        const float* scales, const int32_t* zero_points,
+                        const QuantizedWeights& w, const float* bias,
+                        std::optional<Activation> activation, float* y) {
+  const float* col_scales = w.scales.data();
+  const int32_t* col_sums = w.sums.data();
   for (size_t r = 0; r < rows; ++r) {
     const int32_t* in = acc + r * cols;
     float* out = y + r * cols;
-    const float row_scale = row_scales[r];
+    const float row_scale = scales[r];
+    const int32_t zero = zero_points[r];
+    // |zero * sum| <= 255 * 127 * cols: int32 holds it for any layer width
+    // below 66,000.
+#pragma omp simd
+    for (size_t c = 0; c < cols; ++c) {
+      out[c] = static_cast<float>(in[c] - zero * col_sums[c]) *
+               (row_scale * col_scales[c]);
+    }
     if (bias != nullptr) {
 #pragma omp simd
-      for (size_t c = 0; c < cols; ++c) {
-        out[c] =
-            static_cast<float>(in[c]) * (row_scale * col_scales[c]) + bias[c];
-      }
-    } else {
-#pragma omp simd
-      for (size_t c = 0; c < cols; ++c) {
-        out[c] = static_cast<float>(in[c]) * (row_scale * col_scales[c]);
-      }
+      for (size_t c = 0; c < cols; ++c) out[c] += bias[c];
     }
   }
   if (activation) ApplyActivation(*activation, y, rows * cols);

@@ -12,7 +12,7 @@ difference is listed with the reference's smallest decision margin (a
 difference behind a margin of ~1e-3 is fp32 rounding, a difference behind a
 large margin is a bug even when the 99% bar is met, so those fail too).
 With int8 the bars are those of 8-bit quantization (kernels/quantize.h,
-logits within ~1.5% RMS of float32): 85% of the lines identical, and no
+logits within ~1.5% RMS of float32): 90% of the lines identical, and no
 difference behind a margin above 0.5.
 """
 
@@ -31,10 +31,23 @@ from make_bundled_reference import sha256_file, sha256_lines  # noqa: E402
 # which the engine must not pick a different token. fp32 rounding in a
 # 3-layer decoder moves logits by ~1e-5, so 0.05 is generous. int8 moves
 # them by up to ~0.33 (the fixtures' worst, reference_parity_test), so a
-# near-tie within 0.5 may go either way; measured: differences behind gaps
-# up to 0.14 in the normal build and 0.32 in the sanitizer build, whose
-# float rounding differs (1,331 and 1,329 of 1,500 lines identical).
-BARS = {"float32": (0.99, 0.05), "int8": (0.85, 0.5)}
+# near-tie within 0.5 may go either way; measured with VNNI: 1,374 of 1,500
+# lines identical, differences behind gaps up to 0.13 (the symmetric s8
+# inputs this format replaced: 1,331, and gaps up to 0.32 in the sanitizer
+# build, whose float rounding differs).
+BARS = {"float32": (0.99, 0.05), "int8": (0.90, 0.5)}
+# Without VNNI int8 inputs keep 7 bits (backend.h, CpuInt8InputMax): 1,284
+# lines identical with VNNI masked.
+NARROW_INT8_BAR = (0.85, 0.5)
+
+
+def cpu_has_vnni():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = set(f.read().split())
+    except OSError:
+        return True
+    return bool(flags & {"avx512_vnni", "avx_vnni"})
 
 
 def main():
@@ -43,6 +56,8 @@ def main():
     engine, model_dir, reference_path, source_path = sys.argv[1:5]
     compute_type = sys.argv[5] if len(sys.argv) == 6 else "float32"
     min_agreement, rounding_margin = BARS[compute_type]
+    if compute_type == "int8" and not cpu_has_vnni():
+        min_agreement, rounding_margin = NARROW_INT8_BAR
     with open(reference_path, encoding="utf-8") as f:
         header = json.loads(f.readline())
         reference = [json.loads(line) for line in f]

@@ -118,9 +118,9 @@ TEST(DnnlBackendTest, PrepareKernelsMakesEveryKernelAnyRowCountNeeds) {
 }
 
 // No prepared kernel is one of oneDNN's reference fallbacks (plain loops,
-// 20x slower): for int8 a single row used to fall back on the bundled
-// model's shapes. int8 is checked where the CPU has VNNI (the kernels oneDNN
-// names avx512_core_vnni, _bf16 and _amx all do).
+// 20x slower): oneDNN 2.6 sends a single row of s8 x s8 there, which is
+// one reason int8 inputs are u8. int8 is checked where the CPU has VNNI (the
+// kernels oneDNN names avx512_core_vnni, _bf16 and _amx all do).
 TEST(DnnlBackendTest, PreparedKernelsAreOptimizedOnes) {
   for (const ComputeType type : {ComputeType::kFloat32, ComputeType::kInt8}) {
     auto dnnl = CreateDnnlBackend(type, 1);
