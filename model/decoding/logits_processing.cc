@@ -29,7 +29,17 @@ void ApplyGenerationRules(const ModelConfig& config, int generated,
 }
 
 int Argmax(const float* x, int n) {
-  return static_cast<int>(std::max_element(x, x + n) - x);
+  // Two vectorised passes (the maximum, then its first index) instead of
+  // std::max_element's serial compare chain: greedy decoding runs this over
+  // the whole vocabulary for every row of every step.
+  if (n <= 0) return 0;
+  float best = x[0];
+#pragma omp simd reduction(max : best)
+  for (int i = 0; i < n; ++i) best = std::max(best, x[i]);
+  for (int i = 0; i < n; ++i) {
+    if (x[i] == best) return i;
+  }
+  return 0;
 }
 
 std::vector<std::pair<float, int>> TopK(const float* x, int n, int k) {
