@@ -2,7 +2,7 @@
 #
 #   make image                      # buildah, no Docker daemon needed (deploy/image/build_image.sh)
 #   docker build -t glossa .        # or with Docker / Podman
-#   docker run --rm -p 50051:50051 -p 9464:9464 --cpus=2 -e GLOSSA_NUM_THREADS=2 glossa
+#   docker run --rm -p 50051:50051 -p 8080:8080 -p 9464:9464 --cpus=2 -e GLOSSA_NUM_THREADS=2 glossa
 #
 # Configuration is by GLOSSA_* environment variables (every server flag has
 # one: GLOSSA_<FLAG_UPPER>); docs/deploy.md lists them.
@@ -48,6 +48,7 @@ RUN apt-get update \
       libdnnl2 libgomp1 \
       libsentencepiece0 \
       libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 \
+      libcpp-httplib0.11 \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --gid 10001 glossa \
@@ -64,6 +65,7 @@ ENV PATH=/opt/glossa/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin
     GLOSSA_MODEL=/opt/glossa/models/de-en \
     GLOSSA_HOST=0.0.0.0 \
     GLOSSA_PORT=50051 \
+    GLOSSA_HTTP_PORT=8080 \
     GLOSSA_METRICS_PORT=9464 \
     GLOSSA_DRAIN_GRACE_SECONDS=30 \
     OMP_WAIT_POLICY=PASSIVE
@@ -72,7 +74,7 @@ ENV PATH=/opt/glossa/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin
 
 USER glossa:glossa
 WORKDIR /opt/glossa
-EXPOSE 50051 9464
+EXPOSE 50051 8080 9464
 
 # `docker stop` sends SIGTERM to the server itself (exec-form ENTRYPOINT, no
 # shell in between): health turns NOT_SERVING, in-flight work drains for up to

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -22,6 +23,14 @@ ABSL_FLAG(std::string, model_name, "",
 ABSL_FLAG(std::string, host, "0.0.0.0",
           "Address the gRPC and metrics servers listen on.");
 ABSL_FLAG(int, port, 50051, "gRPC port; 0 picks a free port.");
+ABSL_FLAG(int, http_port, 8080,
+          "HTTP/JSON and LibreTranslate API and the playground; 0 picks a "
+          "free port, -1 disables.");
+ABSL_FLAG(int, http_threads, 64,
+          "HTTP worker threads: the most HTTP connections served at once.");
+ABSL_FLAG(std::vector<std::string>, cors_allow_origins, {},
+          "Comma-separated origins whose browser pages may call the HTTP API "
+          "(CORS), or * for any; empty: same-origin only.");
 ABSL_FLAG(int, metrics_port, 9464,
           "Prometheus /metrics port; 0 picks a free port, -1 disables.");
 ABSL_FLAG(int, num_threads, 0,
@@ -90,6 +99,9 @@ const std::vector<std::string>& ServerFlagNames() {
                                    "model_name",
                                    "host",
                                    "port",
+                                   "http_port",
+                                   "http_threads",
+                                   "cors_allow_origins",
                                    "metrics_port",
                                    "num_threads",
                                    "batching",
@@ -169,6 +181,18 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   grpc.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   grpc.tls_require_valid_cert = absl::GetFlag(FLAGS_tls_require_valid_cert);
 
+  const int http_port = absl::GetFlag(FLAGS_http_port);
+  config.http_enabled = http_port != -1;
+  HttpServerOptions& http = config.http;
+  http.host = grpc.host;
+  http.port = http_port;
+  http.threads = absl::GetFlag(FLAGS_http_threads);
+  http.max_body_bytes = static_cast<size_t>(grpc.max_message_bytes);
+  http.cors_origins = absl::GetFlag(FLAGS_cors_allow_origins);
+  http.tls_cert_file = grpc.tls_cert_file;
+  http.tls_key_file = grpc.tls_key_file;
+  http.tls_client_ca_file = grpc.tls_client_ca_file;
+
   SchedulerOptions& scheduler = config.scheduler;
   const std::string batching = absl::GetFlag(FLAGS_batching);
   if (batching == "continuous") {
@@ -194,6 +218,8 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
 
   for (const absl::Status& status : {
            Positive("port", grpc.port, 0),
+           Positive("http_port", http_port, -1),
+           Positive("http_threads", http.threads),
            Positive("metrics_port", config.metrics_port, -1),
            Positive("max_batch_size", scheduler.max_batch_size),
            Positive("max_batch_tokens", scheduler.max_batch_tokens,

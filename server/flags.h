@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/http/http_server.h"
 #include "server/requests/request_validator.h"
 #include "server/rpc/grpc_server.h"
 #include "server/scheduling/scheduler.h"
@@ -23,6 +24,8 @@ struct ServerConfig {
   absl::Duration drain_grace;
   std::string api_keys_file;  // empty: every caller is let in
   GrpcServerOptions grpc;
+  bool http_enabled = true;  // --http_port != -1
+  HttpServerOptions http;    // host, body limit and TLS as for gRPC
   SchedulerOptions scheduler;
   RequestLimits limits;
 };

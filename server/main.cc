@@ -1,9 +1,9 @@
-// glossa-server: serves one Marian / OPUS-MT model over gRPC.
+// glossa-server: serves one Marian / OPUS-MT model over gRPC and HTTP.
 //
-// Start-up: re-exec for OpenMP's wait policy -> listen (health NOT_SERVING) ->
-// load the model -> warm up -> SERVING. Shutdown on SIGTERM/SIGINT:
-// NOT_SERVING, new calls UNAVAILABLE, running work finishes within the grace
-// period, exit 0.
+// Start-up: re-exec for OpenMP's wait policy -> listen (health NOT_SERVING,
+// /readyz 503) -> load the model -> warm up -> SERVING. Shutdown on
+// SIGTERM/SIGINT: NOT_SERVING, new calls UNAVAILABLE on both front-ends,
+// running work finishes within the grace period, exit 0.
 
 #include <signal.h>
 #include <unistd.h>
@@ -25,11 +25,12 @@
 #include "base/runtime_env.h"
 #include "model/engine.h"
 #include "server/access/api_keys.h"
+#include "server/calls/call_environment.h"
 #include "server/flags.h"
+#include "server/http/http_server.h"
 #include "server/metrics/metrics.h"
 #include "server/requests/request_validator.h"
 #include "server/rpc/bounded_log.h"
-#include "server/rpc/call_environment.h"
 #include "server/rpc/glossa_service.h"
 #include "server/rpc/grpc_server.h"
 #include "server/rpc/model_info.h"
@@ -155,13 +156,24 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "glossa-server: warning: %s\n",
                  (*grpc_server)->tls_warning().c_str());
   }
+  std::unique_ptr<HttpServer> http_server;
+  if (config->http_enabled) {
+    absl::StatusOr<std::unique_ptr<HttpServer>> started =
+        HttpServer::Start(config->http, &environment);
+    if (!started.ok()) return Fail(started.status());
+    http_server = *std::move(started);
+  }
   const std::string metrics_address =
       config->metrics_port < 0
           ? "off"
           : absl::StrCat(HostForDisplay(host), ":", metrics->port());
-  std::printf("glossa-server listening grpc=%s:%d metrics=%s\n",
+  const std::string http_address =
+      http_server == nullptr
+          ? "off"
+          : absl::StrCat(HostForDisplay(host), ":", http_server->port());
+  std::printf("glossa-server listening grpc=%s:%d metrics=%s http=%s\n",
               HostForDisplay(host).c_str(), (*grpc_server)->port(),
-              metrics_address.c_str());
+              metrics_address.c_str(), http_address.c_str());
   std::fflush(stdout);
 
   // Load and warm up while health says NOT_SERVING.
@@ -254,6 +266,7 @@ int Run(int argc, char** argv) {
   // a final message with finish reason CANCELLED.
   (*scheduler)->Stop();
   (*grpc_server)->Shutdown(absl::Now() + absl::Seconds(2));
+  if (http_server != nullptr) http_server->Shutdown();
   std::printf("glossa-server stopped (%s)\n",
               idle ? "all requests finished" : "grace period over");
   std::fflush(stdout);

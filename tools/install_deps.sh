@@ -13,14 +13,16 @@ BUILD_PACKAGES=(
   prometheus-cpp-dev
   libsentencepiece-dev sentencepiece
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev zlib1g-dev nlohmann-json3-dev
+  libssl-dev zlib1g-dev nlohmann-json3-dev libcpp-httplib-dev
 )
-# Peers used by tests: an independent Python gRPC client and a real
-# Prometheus server scraping /metrics; clang-format for the style check.
+# Peers used by tests: an independent Python gRPC client, a real
+# Prometheus server scraping /metrics, a real browser for the playground;
+# clang-format for the style check.
 TEST_PACKAGES=(
   python3 python3-numpy python3-grpcio python3-protobuf python3-yaml python3-h2
   prometheus clang-format
   curl ca-certificates
+  chromium
 )
 # Optional groups, selected with flags.
 PYTORCH_PACKAGES=(python3-torch python3-sentencepiece libopenblas0-pthread)      # --with-torch: fixtures, training

@@ -66,7 +66,7 @@ started_ns=$(date +%s%N)
 # exec all the way down, so that $! is the server itself and gets the SIGTERM.
 (exec env -i "${image_env[@]}" GLOSSA_HOST=127.0.0.1 \
    chroot --userspec="$uid:$gid" "$mnt" sh -c 'cd "$1" && shift && exec "$@"' \
-   sh "${workdir:-/}" "${entrypoint[@]}" --port=0 --metrics_port=0) >"$log" 2>&1 &
+   sh "${workdir:-/}" "${entrypoint[@]}" --port=0 --metrics_port=0 --http_port=0) >"$log" 2>&1 &
 server_pid=$!
 
 grpc="" metrics=""

@@ -105,7 +105,7 @@ struct Metrics::Impl {
   Family<Counter>& requests =
       BuildCounter()
           .Name("glossa_requests_total")
-          .Help("Finished RPCs by method and gRPC status code.")
+          .Help("Finished calls by front-end (grpc, http), method and gRPC status code.")
           .Register(*registry);
   Family<Histogram>& request_duration =
       BuildHistogram()
@@ -251,13 +251,17 @@ void Metrics::SetTransportCallSource(
   impl_->transport_calls->SetSource(std::move(source));
 }
 
-void Metrics::RecordRequest(absl::string_view rpc, absl::StatusCode code,
-                            absl::Duration latency) {
+void Metrics::RecordRequest(absl::string_view frontend, absl::string_view rpc,
+                            absl::StatusCode code, absl::Duration latency) {
   const std::string method(rpc);
+  const std::string front(frontend);
   impl_->requests
-      .Add({{"rpc", method}, {"code", absl::StatusCodeToString(code)}})
+      .Add({{"frontend", front},
+            {"rpc", method},
+            {"code", absl::StatusCodeToString(code)}})
       .Increment();
-  impl_->request_duration.Add({{"rpc", method}}, LatencyBuckets())
+  impl_->request_duration
+      .Add({{"frontend", front}, {"rpc", method}}, LatencyBuckets())
       .Observe(absl::ToDoubleSeconds(latency));
 }
 

@@ -42,10 +42,12 @@ class Metrics {
   // The text exposition format, as served on /metrics.
   std::string Render() const;
 
-  // glossa_requests_total{rpc,code} and glossa_request_duration_seconds{rpc}.
-  // `rpc` is the method name ("Translate", "Generate", "GetModelInfo", ...).
-  void RecordRequest(absl::string_view rpc, absl::StatusCode code,
-                     absl::Duration latency);
+  // glossa_requests_total{frontend,rpc,code} and
+  // glossa_request_duration_seconds{frontend,rpc}. `frontend` is "grpc" or
+  // "http"; `rpc` the method name ("Translate", "Generate", "GetModelInfo",
+  // ..., the same for both front-ends).
+  void RecordRequest(absl::string_view frontend, absl::string_view rpc,
+                     absl::StatusCode code, absl::Duration latency);
   // glossa_queue_duration_seconds: arrival to first admission.
   void ObserveQueueTime(absl::Duration wait);
   // glossa_time_to_first_token_seconds: arrival to the first decoded token.

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "server/rpc/call_metadata.h"
 #include "server/rpc/deadline.h"
 #include "server/rpc/grpc_buffers.h"
 #include "server/rpc/grpc_status.h"
@@ -15,7 +16,7 @@ GenerateReactor::GenerateReactor(const CallEnvironment* environment,
       arrival_(environment->clock()->Now()) {}
 
 void GenerateReactor::Start(const grpc::ByteBuffer& raw_request) {
-  if (absl::Status allowed = environment_->Authorize(*context_, &caller_);
+  if (absl::Status allowed = AuthorizeCall(*environment_, *context_, &caller_);
       !allowed.ok()) {
     return Close(allowed);
   }

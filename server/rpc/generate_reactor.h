@@ -11,9 +11,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "server/calls/call_environment.h"
 #include "server/requests/generate_task.h"
 #include "server/requests/response_sink.h"
-#include "server/rpc/call_environment.h"
 
 namespace glossa::server {
 

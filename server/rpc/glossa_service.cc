@@ -3,6 +3,7 @@
 #include <memory>
 #include <utility>
 
+#include "server/rpc/call_metadata.h"
 #include "server/rpc/generate_reactor.h"
 #include "server/rpc/grpc_buffers.h"
 #include "server/rpc/grpc_status.h"
@@ -64,7 +65,7 @@ grpc::ServerUnaryReactor* GlossaService::AnswerAtOnce(
     const grpc::ByteBuffer& request, const Answer& answer) {
   const absl::Time arrival = environment_->clock()->Now();
   std::string caller;
-  absl::Status status = environment_->Authorize(*context, &caller);
+  absl::Status status = AuthorizeCall(*environment_, *context, &caller);
   if (status.ok()) {
     absl::StatusOr<const ServingBackend*> backend = environment_->backend();
     Request parsed;

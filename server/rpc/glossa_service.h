@@ -5,7 +5,7 @@
 
 #include "glossa/v1/glossa.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "server/rpc/call_environment.h"
+#include "server/calls/call_environment.h"
 
 namespace glossa::server {
 

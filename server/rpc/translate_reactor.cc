@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "server/rpc/call_metadata.h"
 #include "server/rpc/deadline.h"
 #include "server/rpc/grpc_buffers.h"
 #include "server/rpc/grpc_status.h"
@@ -17,7 +18,7 @@ TranslateReactor::TranslateReactor(const CallEnvironment* environment,
       arrival_(environment->clock()->Now()) {}
 
 void TranslateReactor::Start(const grpc::ByteBuffer& raw_request) {
-  if (absl::Status allowed = environment_->Authorize(*context_, &caller_);
+  if (absl::Status allowed = AuthorizeCall(*environment_, *context_, &caller_);
       !allowed.ok()) {
     return Close(allowed);
   }

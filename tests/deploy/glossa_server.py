@@ -43,7 +43,7 @@ class GlossaServer:
         env.update({"OMP_WAIT_POLICY": "PASSIVE", "GLOSSA_NUM_THREADS": "1"})
         self.proc = subprocess.Popen(
             [self.binary, f"--model={self.model}", "--host=127.0.0.1",
-             "--port=0", "--metrics_port=0"],
+             "--port=0", "--metrics_port=0", "--http_port=0"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + self.start_timeout
         buffered = b""

@@ -34,6 +34,7 @@ K8S_BASE = os.path.join(DEPLOY, "k8s", "base")
 CUSTOM_METRICS = os.path.join(DEPLOY, "k8s", "custom-metrics")
 
 GRPC_PORT = 50051
+HTTP_PORT = 8080
 METRICS_PORT = 9464
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
 METRIC_NAME = re.compile(r"\bglossa_[a-zA-Z0-9_:]*")
@@ -179,6 +180,7 @@ class ManifestsTest(unittest.TestCase):
         glossa = services["glossa"]
         self.assertIn(f"{GRPC_PORT}:{GRPC_PORT}", glossa["ports"])
         self.assertIn(f"{METRICS_PORT}:{METRICS_PORT}", glossa["ports"])
+        self.assertIn(f"{HTTP_PORT}:{HTTP_PORT}", glossa["ports"])
         env = glossa["environment"]
         self.assertEqual(int(env["GLOSSA_NUM_THREADS"]), int(glossa["cpus"]),
                          "OpenMP threads must match the CPU limit")
@@ -227,7 +229,8 @@ class ManifestsTest(unittest.TestCase):
             self.assertEqual(labels.get(key), value)
         (container,) = pod["containers"]
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-        self.assertEqual(ports, {"grpc": GRPC_PORT, "metrics": METRICS_PORT})
+        self.assertEqual(ports, {"grpc": GRPC_PORT, "http": HTTP_PORT,
+                                 "metrics": METRICS_PORT})
 
         # gRPC health probes on the serving port.
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
@@ -257,6 +260,7 @@ class ManifestsTest(unittest.TestCase):
 
         self.assertEqual(env["GLOSSA_PORT"]["value"], str(GRPC_PORT))
         self.assertEqual(env["GLOSSA_METRICS_PORT"]["value"], str(METRICS_PORT))
+        self.assertEqual(env["GLOSSA_HTTP_PORT"]["value"], str(HTTP_PORT))
         self.assertTrue(pod["securityContext"]["runAsNonRoot"])
         annotations = deployment["spec"]["template"]["metadata"]["annotations"]
         self.assertEqual(annotations["prometheus.io/port"], str(METRICS_PORT))
@@ -337,7 +341,8 @@ class ManifestsTest(unittest.TestCase):
         self.assertIsInstance(entrypoint, list, "ENTRYPOINT must be exec form")
         self.assertTrue(entrypoint[0].endswith("/glossa-server"))
         self.assertEqual(ops["STOPSIGNAL"], ["SIGTERM"])
-        self.assertEqual(sorted(ops["EXPOSE"][0].split()), [str(GRPC_PORT), str(METRICS_PORT)])
+        self.assertEqual(sorted(ops["EXPOSE"][0].split()),
+                         sorted([str(GRPC_PORT), str(HTTP_PORT), str(METRICS_PORT)]))
         user = ops["USER"][-1].split(":")[0]
         self.assertNotIn(user, ("root", "0"))
         self.assertRegex(ops["HEALTHCHECK"][-1], r"CMD .*glossa health ")

@@ -87,7 +87,7 @@ TEST_F(AccessTest, EveryRpcNeedsAValidKeyButHealthStaysOpen) {
   EXPECT_GT(
       server_->Metric("glossa_key_tokens_total{key=\"alice\"}").value_or(0), 0);
   EXPECT_EQ(server_->Metric("glossa_requests_total{code=\"UNAUTHENTICATED\","
-                            "rpc=\"Translate\"}"),
+                            "frontend=\"grpc\",rpc=\"Translate\"}"),
             2);
   EXPECT_THAT(server_->ScrapeMetrics().value_or(""),
               ::testing::Not(HasSubstr("k-alice")));
@@ -146,14 +146,15 @@ TEST_F(AccessTest, SighupReloadsTheKeysAndABadFileKeepsTheOldOnes) {
 
 TEST_F(AccessTest, ABadKeysFileStopsTheServerAtStart) {
   WriteKeys("alice k-alice\nbob\n");
-  auto [rc, output] = RunShell(
-      ServerBinary() + " --model=" + FixtureModelDir() +
-      " --port=0 --metrics_port=-1 --api_keys_file=" + keys_file_ + " 2>&1");
+  auto [rc, output] =
+      RunShell(ServerBinary() + " --model=" + FixtureModelDir() +
+               " --port=0 --metrics_port=-1 --http_port=-1 --api_keys_file=" +
+               keys_file_ + " 2>&1");
   EXPECT_EQ(rc, 1);
   EXPECT_THAT(output, HasSubstr(keys_file_ + ":2: expected"));
   auto [missing_rc, missing] =
       RunShell(ServerBinary() +
-               " --port=0 --metrics_port=-1 "
+               " --port=0 --metrics_port=-1 --http_port=-1 "
                "--api_keys_file=/nonexistent/keys 2>&1");
   EXPECT_EQ(missing_rc, 1);
   EXPECT_THAT(missing, HasSubstr("--api_keys_file: cannot read /nonexistent"));

@@ -382,8 +382,9 @@ TEST(LifecycleTest, TlsFilesAreCheckedAtStartWithTheirCause) {
                        "-days -1 -out expired.pem 2>/dev/null")
               .c_str()),
       0);
-  const std::string server = ServerBinary() + " --model=" + FixtureModelDir() +
-                             " --port=0 --metrics_port=-1 --tls_cert=" + dir;
+  const std::string server =
+      ServerBinary() + " --model=" + FixtureModelDir() +
+      " --port=0 --metrics_port=-1 --http_port=-1 --tls_cert=" + dir;
   // The key of another certificate: gRPC said only "cannot listen".
   auto [mismatch_rc, mismatch] =
       RunShell(server + "/server.pem --tls_key=" + dir + "/client.key 2>&1");

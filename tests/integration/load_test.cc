@@ -66,9 +66,10 @@ TEST_F(LoadTest, MidStreamCancelBringsActiveRowsBackToZero) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
   EXPECT_TRUE(WaitForMetric(*server_, "glossa_active_rows", 0))
       << server_->ScrapeMetrics().value_or("");
-  EXPECT_TRUE(WaitForMetric(
-      *server_, "glossa_requests_total{code=\"CANCELLED\",rpc=\"Generate\"}",
-      1));
+  EXPECT_TRUE(WaitForMetric(*server_,
+                            "glossa_requests_total{code=\"CANCELLED\",frontend="
+                            "\"grpc\",rpc=\"Generate\"}",
+                            1));
 
   // A unary call cancelled by its client frees its rows too.
   grpc::ClientContext unary_context;
@@ -110,15 +111,15 @@ TEST_F(LoadTest, DeadlinesDropTheWorkInTheQueueAndBetweenSteps) {
   blocker.join();
   // gRPC cancels a call whose deadline passed; the server still counts
   // both as DEADLINE_EXCEEDED, never as CANCELLED.
-  EXPECT_TRUE(WaitForMetric(
-      *server_,
-      "glossa_requests_total{code=\"DEADLINE_EXCEEDED\",rpc=\"Translate\"}", 2))
+  EXPECT_TRUE(WaitForMetric(*server_,
+                            "glossa_requests_total{code=\"DEADLINE_EXCEEDED\","
+                            "frontend=\"grpc\",rpc=\"Translate\"}",
+                            2))
       << server_->ScrapeMetrics().value_or("");
-  EXPECT_FALSE(
-      server_
-          ->Metric(
-              "glossa_requests_total{code=\"CANCELLED\",rpc=\"Translate\"}")
-          .has_value());
+  EXPECT_FALSE(server_
+                   ->Metric("glossa_requests_total{code=\"CANCELLED\",frontend="
+                            "\"grpc\",rpc=\"Translate\"}")
+                   .has_value());
 }
 
 TEST_F(LoadTest, FullQueueAnswersResourceExhaustedAtOnce) {
@@ -154,10 +155,10 @@ TEST_F(LoadTest, FullQueueAnswersResourceExhaustedAtOnce) {
   }
   EXPECT_GE(ok, 2);  // at least the two that fit in the queue
   EXPECT_GE(exhausted, 1);
-  EXPECT_EQ(
-      server_->Metric("glossa_requests_total{code=\"RESOURCE_EXHAUSTED\",rpc="
-                      "\"Translate\"}"),
-      exhausted);
+  EXPECT_EQ(server_->Metric("glossa_requests_total{code=\"RESOURCE_EXHAUSTED\","
+                            "frontend=\"grpc\",rpc="
+                            "\"Translate\"}"),
+            exhausted);
 }
 
 TEST_F(LoadTest, MetricsAreScrapedWithTheContractedNames) {
@@ -182,11 +183,16 @@ TEST_F(LoadTest, MetricsAreScrapedWithTheContractedNames) {
   absl::StatusOr<std::string> text = server_->ScrapeMetrics();
   ASSERT_TRUE(text.ok()) << text.status();
   for (const char* name :
-       {"glossa_requests_total{code=\"OK\",rpc=\"Translate\"} 1",
-        "glossa_requests_total{code=\"OK\",rpc=\"Generate\"} 1",
-        "glossa_requests_total{code=\"OK\",rpc=\"GetModelInfo\"} 1",
-        "glossa_request_duration_seconds_bucket{rpc=\"Translate\"",
-        "glossa_request_duration_seconds_count{rpc=\"Generate\"} 1",
+       {"glossa_requests_total{code=\"OK\",frontend=\"grpc\",rpc=\"Translate\"}"
+        " 1",
+        "glossa_requests_total{code=\"OK\",frontend=\"grpc\",rpc=\"Generate\"} "
+        "1",
+        "glossa_requests_total{code=\"OK\",frontend=\"grpc\",rpc="
+        "\"GetModelInfo\"} 1",
+        "glossa_request_duration_seconds_bucket{frontend=\"grpc\",rpc="
+        "\"Translate\"",
+        "glossa_request_duration_seconds_count{frontend=\"grpc\",rpc="
+        "\"Generate\"} 1",
         "glossa_queue_duration_seconds_bucket",
         "glossa_time_to_first_token_seconds_bucket",
         "glossa_inter_token_seconds_bucket", "glossa_step_rows_bucket",

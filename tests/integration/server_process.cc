@@ -48,9 +48,13 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   if (log_fd < 0) return absl::InternalError("mkstemp failed");
   server->log_path_ = pattern;
 
-  std::vector<std::string> args = {
-      ServerBinary(),     "--host=127.0.0.1", "--port=0",
-      "--metrics_port=0", "--num_threads=1",  "--model=" + FixtureModelDir()};
+  std::vector<std::string> args = {ServerBinary(),
+                                   "--host=127.0.0.1",
+                                   "--port=0",
+                                   "--metrics_port=0",
+                                   "--http_port=0",
+                                   "--num_threads=1",
+                                   "--model=" + FixtureModelDir()};
   args.insert(args.end(), flags.begin(), flags.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -76,7 +80,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   server->pid_ = pid;
 
   const std::regex listening(
-      R"(glossa-server listening grpc=127\.0\.0\.1:(\d+) metrics=127\.0\.0\.1:(\d+))");
+      R"(glossa-server listening grpc=127\.0\.0\.1:(\d+) metrics=127\.0\.0\.1:(\d+) http=(?:127\.0\.0\.1:(\d+)|off))");
   const absl::Time give_up = absl::Now() + timeout;
   while (absl::Now() < give_up) {
     std::smatch match;
@@ -84,6 +88,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     if (std::regex_search(log, match, listening)) {
       server->grpc_port_ = std::stoi(match[1]);
       server->metrics_port_ = std::stoi(match[2]);
+      if (match[3].matched) server->http_port_ = std::stoi(match[3]);
       break;
     }
     int status = 0;

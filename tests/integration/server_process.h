@@ -39,7 +39,7 @@ class ServerProcess {
     absl::Duration timeout = absl::Seconds(60);
   };
   // Starts glossa-server with --host=127.0.0.1 --port=0 --metrics_port=0
-  // --num_threads=1 --model=<fixture> plus the options' flags.
+  // --http_port=0 --num_threads=1 --model=<fixture> plus the options' flags.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(Options options);
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
       std::vector<std::string> flags = {}) {
@@ -52,6 +52,7 @@ class ServerProcess {
 
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
+  int http_port() const { return http_port_; }  // 0 with --http_port=-1
   std::string address() const;
   std::shared_ptr<grpc::Channel> NewChannel() const;
   std::unique_ptr<v1::Glossa::Stub> NewStub() const;
@@ -62,8 +63,8 @@ class ServerProcess {
   // GET /metrics.
   absl::StatusOr<std::string> ScrapeMetrics() const;
   // The value of one sample line ("glossa_active_rows",
-  // "glossa_requests_total{code=\"OK\",rpc=\"Translate\"}"); nullopt when
-  // absent.
+  // "glossa_requests_total{code=\"OK\",frontend=\"grpc\",rpc=\"Translate\"}");
+  // nullopt when absent.
   std::optional<double> Metric(const std::string& sample) const;
 
   void Signal(int signal) const;
@@ -77,6 +78,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int grpc_port_ = 0;
   int metrics_port_ = 0;
+  int http_port_ = 0;
   std::string log_path_;
   bool exited_ = false;
 };

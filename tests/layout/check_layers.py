@@ -7,7 +7,8 @@
   sideways: the ranks below are the layer order.
 - The libraries of a stack stay behind their one seam: dnnl.hpp only in the
   oneDNN backend, SentencePiece only in its shim, prometheus-cpp only in
-  the metrics file, grpcpp only in the RPC layer and the client.
+  the metrics file, grpcpp only in the RPC layer and the client, cpp-httplib
+  only in the HTTP layer.
 - No source file is over MAX_LINES lines; model/'s root holds only the
   engine facade (and CMake).
 - tests/ mirrors the source folders.
@@ -34,12 +35,15 @@ RANKS = {
     "server/scheduling": 9,
     "server/requests": 10,
     "server/access": 10,
-    "server/rpc": 11,
-    "server": 12,  # the program: flags, warm-up, main
+    "server/calls": 11,
+    "server/rpc": 12,
+    "server/http": 12,
+    "server": 13,  # the program: flags, warm-up, main
     "client": 8,
 }
 # Generated API headers ("glossa/v1/glossa.pb.h"): who may see them.
-PROTO_USERS = ("server/requests", "server/rpc", "server", "client")
+PROTO_USERS = ("server/requests", "server/calls", "server/rpc", "server/http",
+               "server", "client")
 # Headers of a library -> the only files that may include them.
 SEAMS = {
     "dnnl.hpp": ("model/kernels/backend_dnnl.cc",
@@ -48,6 +52,7 @@ SEAMS = {
     "prometheus/": ("server/metrics/metrics.cc",),
 }
 GRPC_USERS = ("server/rpc/", "client/")
+HTTP_USERS = ("server/http/",)
 MAX_LINES = 500
 SOURCE_ROOTS = ("base", "model", "server", "client")
 MODEL_ROOT_FILES = {"engine.h", "engine.cc", "CMakeLists.txt"}
@@ -87,6 +92,8 @@ def check(root):
           problems.append(f"{where}, which only {', '.join(allowed)} may")
       if header.startswith("grpcpp/") and not path.startswith(GRPC_USERS):
         problems.append(f"{where}: gRPC stays in server/rpc/ and client/")
+      if header == "httplib.h" and not path.startswith(HTTP_USERS):
+        problems.append(f"{where}: cpp-httplib stays in server/http/")
       if header.startswith("glossa/v1/") and folder not in PROTO_USERS:
         problems.append(f"{where}: the API messages stay out of {folder}/")
       target = folder_of(header)

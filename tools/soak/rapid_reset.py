@@ -42,7 +42,7 @@ def main():
 
   log = tempfile.TemporaryFile(mode="w+")
   server = subprocess.Popen(
-      [args.server_binary, "--host=127.0.0.1", "--port=0", "--metrics_port=-1",
+      [args.server_binary, "--host=127.0.0.1", "--port=0", "--metrics_port=-1", "--http_port=-1",
        "--model=" + args.model] + args.server_flags,
       stdout=log, stderr=subprocess.STDOUT)
   port = None

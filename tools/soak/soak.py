@@ -63,7 +63,7 @@ def main():
   port = free_port()
   server = subprocess.Popen(
       [args.server_binary, f"--model={args.model}", "--host=127.0.0.1",
-       f"--port={port}", "--metrics_port=-1"],
+       f"--port={port}", "--metrics_port=-1", "--http_port=-1"],
       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
   channel = grpc.insecure_channel(f"127.0.0.1:{port}")
   health = health_pb2_grpc.HealthStub(channel)

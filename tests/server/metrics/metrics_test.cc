@@ -15,8 +15,9 @@ TEST(MetricsTest, ExposesTheContractedNames) {
   auto metrics = Metrics::Create("");
   ASSERT_TRUE(metrics.ok());
   Metrics& m = **metrics;
-  m.RecordRequest("Translate", absl::StatusCode::kOk, absl::Milliseconds(12));
-  m.RecordRequest("Generate", absl::StatusCode::kInvalidArgument,
+  m.RecordRequest("grpc", "Translate", absl::StatusCode::kOk,
+                  absl::Milliseconds(12));
+  m.RecordRequest("http", "Generate", absl::StatusCode::kInvalidArgument,
                   absl::Milliseconds(1));
   m.ObserveQueueTime(absl::Milliseconds(1));
   m.ObserveTimeToFirstToken(absl::Milliseconds(5));
@@ -31,10 +32,13 @@ TEST(MetricsTest, ExposesTheContractedNames) {
   m.SetBuildInfo("0.1.0", "float32", "de-en");
   const std::string text = m.Render();
   for (const char* expected : {
-           "glossa_requests_total{code=\"OK\",rpc=\"Translate\"} 1",
-           "glossa_requests_total{code=\"INVALID_ARGUMENT\",rpc=\"Generate\"} "
+           "glossa_requests_total{code=\"OK\",frontend=\"grpc\",rpc="
+           "\"Translate\"} 1",
+           "glossa_requests_total{code=\"INVALID_ARGUMENT\",frontend=\"http\","
+           "rpc=\"Generate\"} "
            "1",
-           "glossa_request_duration_seconds_bucket{rpc=\"Translate\"",
+           "glossa_request_duration_seconds_bucket{frontend=\"grpc\",rpc="
+           "\"Translate\"",
            "glossa_queue_duration_seconds_count 1",
            "glossa_time_to_first_token_seconds_count 1",
            "glossa_inter_token_seconds_count 1",
@@ -65,7 +69,7 @@ TEST(MetricsTest, CodeLabelsAreGrpcNames) {
   for (absl::StatusCode code : {absl::StatusCode::kResourceExhausted,
                                 absl::StatusCode::kDeadlineExceeded,
                                 absl::StatusCode::kUnauthenticated}) {
-    (*metrics)->RecordRequest("Translate", code, absl::Milliseconds(1));
+    (*metrics)->RecordRequest("grpc", "Translate", code, absl::Milliseconds(1));
   }
   const std::string text = (*metrics)->Render();
   for (const char* name :

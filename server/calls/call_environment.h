@@ -1,5 +1,5 @@
-#ifndef GLOSSA_SERVER_RPC_CALL_ENVIRONMENT_H_
-#define GLOSSA_SERVER_RPC_CALL_ENVIRONMENT_H_
+#ifndef GLOSSA_SERVER_CALLS_CALL_ENVIRONMENT_H_
+#define GLOSSA_SERVER_CALLS_CALL_ENVIRONMENT_H_
 
 #include <string>
 
@@ -10,7 +10,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "glossa/v1/glossa.pb.h"
-#include "grpcpp/grpcpp.h"
 #include "model/engine.h"
 #include "server/access/api_keys.h"
 #include "server/metrics/metrics.h"
@@ -21,7 +20,7 @@
 namespace glossa::server {
 
 // What the calls serve with once the model is loaded and warm. Owned by
-// main; must outlive the gRPC server.
+// main; must outlive the front-ends.
 struct ServingBackend {
   const model::Engine* engine = nullptr;
   const RequestValidator* validator = nullptr;
@@ -29,10 +28,10 @@ struct ServingBackend {
   v1::ModelInfo info;
 };
 
-// Everything a call (a reactor) needs from the server around it: who may
-// call, the backend once it is ready, the clock, and where its outcome is
-// recorded. The reactors depend on this, not on the service class.
-// Thread-safe.
+// Everything a call needs from the server around it, whichever front-end
+// it came through (gRPC reactors, HTTP handlers): who may call, the backend
+// once it is ready, the clock, and where its outcome is recorded. The
+// front-ends depend on this, not on each other. Thread-safe.
 class CallEnvironment {
  public:
   // `clock`, `metrics` and `access` must outlive the environment; metrics
@@ -46,12 +45,17 @@ class CallEnvironment {
         max_metadata_bytes_(max_metadata_bytes) {}
 
   // Checks the size of the call's metadata (RESOURCE_EXHAUSTED over the
-  // limit), then its `authorization` metadata, and charges the key's quota
-  // for one request: UNAUTHENTICATED or RESOURCE_EXHAUSTED otherwise. The
-  // key check is OK at once when no keys are configured. `*caller` is the key's
-  // name whenever the key is valid (for per-key metrics), "" otherwise.
-  absl::Status Authorize(const grpc::CallbackServerContext& context,
+  // limit), then its authorization ("Bearer <key>", may be empty), and
+  // charges the key's quota for one request: UNAUTHENTICATED or
+  // RESOURCE_EXHAUSTED otherwise. The key check is OK at once when no keys
+  // are configured. `metadata_bytes` is the size of the call's headers
+  // counted as HTTP/2 counts them (name + value + 32 per entry). `*caller`
+  // is the key's name whenever the key is valid (for per-key metrics), ""
+  // otherwise.
+  absl::Status Authorize(absl::string_view authorization, size_t metadata_bytes,
                          std::string* caller) const;
+  // Whether calls need an API key (keys are configured).
+  bool keys_required() const { return access_ != nullptr; }
   // Charges the caller's key for the tokens its request used.
   void ChargeTokens(absl::string_view caller, int64_t tokens) const;
 
@@ -63,10 +67,12 @@ class CallEnvironment {
   // The backend, or UNAVAILABLE while loading or draining.
   absl::StatusOr<const ServingBackend*> backend() const;
   const Clock* clock() const { return clock_; }
-  // Records glossa_requests_total / glossa_request_duration_seconds, and
-  // per key (`caller`, when there is one) glossa_key_requests_total.
+  // Records glossa_requests_total / glossa_request_duration_seconds (with
+  // the front-end, "grpc" or "http", as a label), and per key (`caller`,
+  // when there is one) glossa_key_requests_total.
   void RecordRequest(absl::string_view rpc, absl::StatusCode code,
-                     absl::Time arrival, absl::string_view caller = "") const;
+                     absl::Time arrival, absl::string_view caller = "",
+                     absl::string_view frontend = "grpc") const;
 
  private:
   const Clock* const clock_;
@@ -80,4 +86,4 @@ class CallEnvironment {
 
 }  // namespace glossa::server
 
-#endif  // GLOSSA_SERVER_RPC_CALL_ENVIRONMENT_H_
+#endif  // GLOSSA_SERVER_CALLS_CALL_ENVIRONMENT_H_

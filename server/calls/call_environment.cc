@@ -1,4 +1,4 @@
-#include "server/rpc/call_environment.h"
+#include "server/calls/call_environment.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -26,29 +26,18 @@ absl::StatusOr<const ServingBackend*> CallEnvironment::backend() const {
   return backend_;
 }
 
-absl::Status CallEnvironment::Authorize(
-    const grpc::CallbackServerContext& context, std::string* caller) const {
+absl::Status CallEnvironment::Authorize(absl::string_view authorization,
+                                        size_t metadata_bytes,
+                                        std::string* caller) const {
   caller->clear();
-  const auto& metadata = context.client_metadata();
-  if (max_metadata_bytes_ > 0) {
-    // HTTP/2's count (RFC 7540 6.5.2): name + value + 32 per entry.
-    size_t bytes = 0;
-    for (const auto& [name, value] : metadata) {
-      bytes += name.size() + value.size() + 32;
-    }
-    if (bytes > static_cast<size_t>(max_metadata_bytes_)) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "the call's metadata is ", bytes, " bytes; the limit is ",
-          max_metadata_bytes_, " (--max_metadata_bytes)"));
-    }
+  if (max_metadata_bytes_ > 0 &&
+      metadata_bytes > static_cast<size_t>(max_metadata_bytes_)) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the call's metadata is ", metadata_bytes, " bytes; the limit is ",
+        max_metadata_bytes_, " (--max_metadata_bytes)"));
   }
   if (access_ == nullptr) return absl::OkStatus();
-  auto it = metadata.find("authorization");
-  const absl::string_view value =
-      it == metadata.end()
-          ? absl::string_view()
-          : absl::string_view(it->second.data(), it->second.size());
-  return access_->Admit(value, caller);
+  return access_->Admit(authorization, caller);
 }
 
 void CallEnvironment::ChargeTokens(absl::string_view caller,
@@ -63,9 +52,10 @@ void CallEnvironment::ChargeTokens(absl::string_view caller,
 
 void CallEnvironment::RecordRequest(absl::string_view rpc,
                                     absl::StatusCode code, absl::Time arrival,
-                                    absl::string_view caller) const {
+                                    absl::string_view caller,
+                                    absl::string_view frontend) const {
   if (metrics_ == nullptr) return;
-  metrics_->RecordRequest(rpc, code, clock_->Now() - arrival);
+  metrics_->RecordRequest(frontend, rpc, code, clock_->Now() - arrival);
   if (!caller.empty()) metrics_->RecordKeyRequest(caller, code);
 }
 

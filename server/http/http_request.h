@@ -1,0 +1,47 @@
+#ifndef GLOSSA_SERVER_HTTP_HTTP_REQUEST_H_
+#define GLOSSA_SERVER_HTTP_HTTP_REQUEST_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "httplib.h"
+#include "server/calls/call_environment.h"
+
+// What every HTTP route does with a request before and after the model:
+// keys, deadlines, the proto3 JSON mapping, and the answer.
+namespace glossa::server {
+
+inline constexpr absl::string_view kHttpFrontend = "http";
+
+// The key check and quota of CallEnvironment::Authorize for an HTTP call:
+// `Authorization: Bearer <key>`, or `api_key` (LibreTranslate's field) when
+// the header is absent; the headers count against --max_metadata_bytes.
+absl::Status AuthorizeHttp(const CallEnvironment& environment,
+                           const httplib::Request& request,
+                           absl::string_view api_key, std::string* caller);
+
+// The call's deadline from `X-Request-Timeout` or `?timeout=` ("30s",
+// "500ms", or plain seconds such as "2.5"); InfiniteFuture when neither is
+// given, INVALID_ARGUMENT naming the value when it does not parse.
+absl::StatusOr<absl::Time> HttpDeadline(const httplib::Request& request,
+                                        absl::Time now);
+
+// `body` as the proto3 JSON form of `message` (names as in the .proto or
+// in lowerCamelCase; unknown fields refused): INVALID_ARGUMENT saying what
+// is wrong.
+absl::Status ParseJsonBody(absl::string_view body,
+                           google::protobuf::Message* message);
+
+// The proto3 JSON form of `message`, every field printed.
+std::string ToJson(const google::protobuf::Message& message);
+
+// Writes a Glossa JSON error (http_status.h), with Retry-After for 429/503.
+void AnswerError(const absl::Status& status, httplib::Response& response);
+
+}  // namespace glossa::server
+
+#endif  // GLOSSA_SERVER_HTTP_HTTP_REQUEST_H_

@@ -1,0 +1,358 @@
+#include "server/http/libretranslate.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "base/utf8.h"
+#include "server/http/html_text.h"
+#include "server/http/http_calls.h"
+#include "server/http/http_request.h"
+#include "server/http/http_status.h"
+#include "server/http/language_names.h"
+
+namespace glossa::server {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kJson[] = "application/json";
+// Beam width when alternatives are asked for and the request sets none:
+// OPUS-MT's own default.
+constexpr int kAlternativesBeam = 4;
+
+struct LibreRequest {
+  std::vector<std::string> q;
+  bool q_is_array = false;
+  std::string source, target, api_key;
+  bool html = false;
+  int alternatives = 0;
+};
+
+absl::Status Invalid(absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("Invalid request: ", what));
+}
+
+// A field of a form body (urlencoded or multipart), all its values.
+std::vector<std::string> FormValues(const httplib::Request& request,
+                                    const std::string& name) {
+  std::vector<std::string> values;
+  const size_t count = request.get_param_value_count(name);
+  for (size_t i = 0; i < count; ++i) {
+    values.push_back(request.get_param_value(name, i));
+  }
+  if (values.empty() && request.has_file(name)) {
+    values.push_back(request.get_file_value(name).content);
+  }
+  return values;
+}
+
+absl::StatusOr<LibreRequest> ParseJson(absl::string_view body) {
+  const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return Invalid("the body is not a JSON object");
+  }
+  LibreRequest request;
+  const auto text = [&](const char* name, std::string* out) -> absl::Status {
+    auto it = parsed.find(name);
+    if (it == parsed.end() || it->is_null()) return absl::OkStatus();
+    if (!it->is_string())
+      return Invalid(absl::StrCat(name, " must be a string"));
+    *out = it->get<std::string>();
+    return absl::OkStatus();
+  };
+  if (auto q = parsed.find("q"); q != parsed.end()) {
+    if (q->is_string()) {
+      request.q.push_back(q->get<std::string>());
+    } else if (q->is_array()) {
+      request.q_is_array = true;
+      for (const json& item : *q) {
+        if (!item.is_string()) return Invalid("q must hold strings only");
+        request.q.push_back(item.get<std::string>());
+      }
+    } else {
+      return Invalid("q must be a string or an array of strings");
+    }
+  }
+  RETURN_IF_ERROR(text("source", &request.source));
+  RETURN_IF_ERROR(text("target", &request.target));
+  RETURN_IF_ERROR(text("api_key", &request.api_key));
+  std::string format;
+  RETURN_IF_ERROR(text("format", &format));
+  if (!format.empty() && format != "text" && format != "html") {
+    return Invalid(absl::StrCat("format must be text or html, got \"",
+                                base::ShortForMessage(format), "\""));
+  }
+  request.html = format == "html";
+  if (auto alt = parsed.find("alternatives");
+      alt != parsed.end() && !alt->is_null()) {
+    if (alt->is_number_integer()) {
+      request.alternatives = alt->get<int>();
+    } else if (!alt->is_string() || !absl::SimpleAtoi(alt->get<std::string>(),
+                                                      &request.alternatives)) {
+      return Invalid("alternatives must be an integer");
+    }
+  }
+  return request;
+}
+
+absl::StatusOr<LibreRequest> ParseForm(const httplib::Request& http) {
+  LibreRequest request;
+  request.q = FormValues(http, "q");
+  request.q_is_array = request.q.size() > 1;
+  const auto first = [&](const char* name) {
+    std::vector<std::string> values = FormValues(http, name);
+    return values.empty() ? std::string() : values.front();
+  };
+  request.source = first("source");
+  request.target = first("target");
+  request.api_key = first("api_key");
+  const std::string format = first("format");
+  if (!format.empty() && format != "text" && format != "html") {
+    return Invalid(absl::StrCat("format must be text or html, got \"",
+                                base::ShortForMessage(format), "\""));
+  }
+  request.html = format == "html";
+  const std::string alternatives = first("alternatives");
+  if (!alternatives.empty() &&
+      !absl::SimpleAtoi(alternatives, &request.alternatives)) {
+    return Invalid("alternatives must be an integer");
+  }
+  return request;
+}
+
+absl::StatusOr<LibreRequest> ParseRequest(const httplib::Request& http) {
+  const std::string type =
+      absl::AsciiStrToLower(http.get_header_value("Content-Type"));
+  const bool is_json =
+      absl::StartsWith(type, "application/json") ||
+      (type.empty() &&
+       absl::StartsWith(absl::StripLeadingAsciiWhitespace(http.body), "{"));
+  ASSIGN_OR_RETURN(LibreRequest request,
+                   is_json ? ParseJson(http.body) : ParseForm(http));
+  if (request.q.empty()) return Invalid("missing q parameter");
+  if (request.source.empty()) return Invalid("missing source parameter");
+  if (request.target.empty()) return Invalid("missing target parameter");
+  if (request.alternatives < 0) {
+    return Invalid("alternatives must be 0 or more");
+  }
+  return request;
+}
+
+// The served model's code for `code` (case-insensitive); INVALID_ARGUMENT
+// in LibreTranslate's words when it does not serve it.
+absl::Status CheckLanguages(const v1::ModelInfo& info,
+                            const LibreRequest& request) {
+  const std::string source = absl::AsciiStrToLower(request.source);
+  const std::string target = absl::AsciiStrToLower(request.target);
+  if (source == "auto") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "language detection is not available on this server; set source "
+        "to \"",
+        info.source_language().empty() ? "the source language"
+                                       : info.source_language(),
+        "\""));
+  }
+  // A model whose name carries no language pair serves whatever it was
+  // trained on: the caller's codes cannot be checked.
+  if (info.source_language().empty()) return absl::OkStatus();
+  const std::string pair =
+      absl::StrCat(" (this server translates ", info.source_language(), " to ",
+                   info.target_language(), ")");
+  if (source != info.source_language()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        base::ShortForMessage(request.source), " is not supported", pair));
+  }
+  if (target != info.target_language()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(base::ShortForMessage(request.target),
+                     " is not supported as a target", pair));
+  }
+  return absl::OkStatus();
+}
+
+// The text of hypothesis `k` of `translation` (the best when there are
+// fewer).
+const std::string& HypothesisText(const v1::Translation& translation, int k) {
+  return translation.hypotheses(std::min(k, translation.hypotheses_size() - 1))
+      .text();
+}
+
+absl::Status Translate(const CallEnvironment& environment,
+                       const httplib::Request& http, absl::Time arrival,
+                       std::string* caller, httplib::Response& response) {
+  ASSIGN_OR_RETURN(LibreRequest request, ParseRequest(http));
+  RETURN_IF_ERROR(AuthorizeHttp(environment, http, request.api_key, caller));
+  ASSIGN_OR_RETURN(const ServingBackend* backend, environment.backend());
+  RETURN_IF_ERROR(CheckLanguages(backend->info, request));
+  ASSIGN_OR_RETURN(const absl::Time deadline, HttpDeadline(http, arrival));
+
+  // One segment per q, or per text run of each q's HTML.
+  v1::TranslateRequest translate;
+  std::vector<std::vector<HtmlPiece>> documents;
+  for (const std::string& q : request.q) {
+    if (!request.html) {
+      translate.add_segments(q);
+      continue;
+    }
+    documents.push_back(SplitHtml(q));
+    for (const HtmlPiece& piece : documents.back()) {
+      if (piece.is_text) translate.add_segments(piece.value);
+    }
+  }
+  const int choices = request.alternatives + 1;
+  if (request.alternatives > 0) {
+    translate.mutable_options()->set_beam_size(
+        std::max(choices, kAlternativesBeam));
+    translate.mutable_options()->set_num_hypotheses(choices);
+  }
+  ASSIGN_OR_RETURN(v1::TranslateResponse answer,
+                   RunTranslate(*backend, translate, arrival, deadline));
+  environment.ChargeTokens(
+      *caller, answer.usage().input_tokens() + answer.usage().output_tokens());
+
+  // Each q's text with hypothesis k everywhere.
+  std::vector<std::vector<std::string>> texts(request.q.size());
+  int segment = 0;
+  for (size_t i = 0; i < request.q.size(); ++i) {
+    if (!request.html) {
+      const v1::Translation& t = answer.translations(segment++);
+      for (int k = 0; k < choices && k < t.hypotheses_size(); ++k) {
+        texts[i].push_back(HypothesisText(t, k));
+      }
+      continue;
+    }
+    const int first = segment;
+    int most = 1;
+    for (const HtmlPiece& piece : documents[i]) {
+      if (piece.is_text) {
+        most = std::max(most, answer.translations(segment++).hypotheses_size());
+      }
+    }
+    for (int k = 0; k < std::min(choices, most); ++k) {
+      std::string document;
+      int s = first;
+      for (const HtmlPiece& piece : documents[i]) {
+        if (!piece.is_text) {
+          document += piece.value;
+          continue;
+        }
+        absl::StrAppend(
+            &document, piece.leading_space,
+            EscapeHtmlText(HypothesisText(answer.translations(s++), k)),
+            piece.trailing_space);
+      }
+      texts[i].push_back(std::move(document));
+    }
+  }
+
+  json body;
+  const auto best = [&](size_t i) {
+    return texts[i].empty() ? std::string() : texts[i].front();
+  };
+  const auto others = [&](size_t i) {
+    json list = json::array();
+    for (size_t k = 1; k < texts[i].size(); ++k) list.push_back(texts[i][k]);
+    return list;
+  };
+  if (request.q_is_array) {
+    body["translatedText"] = json::array();
+    for (size_t i = 0; i < texts.size(); ++i) {
+      body["translatedText"].push_back(best(i));
+    }
+    if (request.alternatives > 0) {
+      body["alternatives"] = json::array();
+      for (size_t i = 0; i < texts.size(); ++i) {
+        body["alternatives"].push_back(others(i));
+      }
+    }
+  } else {
+    body["translatedText"] = best(0);
+    if (request.alternatives > 0) body["alternatives"] = others(0);
+  }
+  response.set_content(
+      body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
+  return absl::OkStatus();
+}
+
+void AnswerLibreError(const absl::Status& status, httplib::Response& response) {
+  response.status = LibreTranslateStatusFor(status.code());
+  if (response.status == 429 || response.status == 503) {
+    response.set_header("Retry-After", "1");
+  }
+  response.set_content(LibreTranslateErrorJson(status), kJson);
+}
+
+json Language(const std::string& code, std::vector<std::string> targets) {
+  return {{"code", code},
+          {"name", std::string(LanguageName(code))},
+          {"targets", std::move(targets)}};
+}
+
+}  // namespace
+
+void AddLibreTranslateRoutes(const CallEnvironment* environment,
+                             httplib::Server& server) {
+  server.Post("/translate", [environment](const httplib::Request& request,
+                                          httplib::Response& response) {
+    const absl::Time arrival = environment->clock()->Now();
+    std::string caller;
+    const absl::Status status =
+        Translate(*environment, request, arrival, &caller, response);
+    environment->RecordRequest("Translate", status.code(), arrival, caller,
+                               kHttpFrontend);
+    if (!status.ok()) AnswerLibreError(status, response);
+  });
+  server.Post("/detect", [](const httplib::Request&,
+                            httplib::Response& response) {
+    AnswerLibreError(absl::InvalidArgumentError(
+                         "language detection is not available on this server"),
+                     response);
+  });
+  server.Get("/languages", [environment](const httplib::Request&,
+                                         httplib::Response& response) {
+    absl::StatusOr<const ServingBackend*> backend = environment->backend();
+    if (!backend.ok()) return AnswerLibreError(backend.status(), response);
+    const v1::ModelInfo& info = (*backend)->info;
+    json languages = json::array();
+    if (!info.source_language().empty()) {
+      languages.push_back(
+          Language(info.source_language(), {info.target_language()}));
+      languages.push_back(Language(info.target_language(), {}));
+    }
+    response.set_content(languages.dump(), kJson);
+  });
+  server.Get("/frontend/settings", [environment](const httplib::Request&,
+                                                 httplib::Response& response) {
+    absl::StatusOr<const ServingBackend*> backend = environment->backend();
+    if (!backend.ok()) return AnswerLibreError(backend.status(), response);
+    const v1::ModelInfo& info = (*backend)->info;
+    const bool keys = environment->keys_required();
+    json settings = {
+        {"apiKeys", keys},
+        {"keyRequired", keys},
+        // Limits are in tokens (ModelInfo.limits), not characters.
+        {"charLimit", -1},
+        {"frontendTimeout", 500},
+        {"suggestions", false},
+        {"filesTranslation", false},
+        {"supportedFilesFormat", json::array()},
+        {"language",
+         {{"source",
+           {{"code", info.source_language()},
+            {"name", std::string(LanguageName(info.source_language()))}}},
+          {"target",
+           {{"code", info.target_language()},
+            {"name", std::string(LanguageName(info.target_language()))}}}}}};
+    response.set_content(settings.dump(), kJson);
+  });
+}
+
+}  // namespace glossa::server
