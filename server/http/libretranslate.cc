@@ -131,9 +131,11 @@ absl::StatusOr<LibreRequest> ParseForm(const httplib::Request& http) {
 absl::StatusOr<LibreRequest> ParseRequest(const httplib::Request& http) {
   const std::string type =
       absl::AsciiStrToLower(http.get_header_value("Content-Type"));
+  // JSON by its type, or by its first byte: curl -d sends JSON labelled as
+  // a form, and a urlencoded body cannot start with '{'.
   const bool is_json =
       absl::StartsWith(type, "application/json") ||
-      (type.empty() &&
+      (!absl::StartsWith(type, "multipart/") &&
        absl::StartsWith(absl::StripLeadingAsciiWhitespace(http.body), "{"));
   ASSIGN_OR_RETURN(LibreRequest request,
                    is_json ? ParseJson(http.body) : ParseForm(http));

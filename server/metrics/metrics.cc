@@ -102,11 +102,12 @@ struct Metrics::Impl {
       std::make_shared<TransportCalls>();
   std::unique_ptr<prometheus::Exposer> exposer;
 
-  Family<Counter>& requests =
-      BuildCounter()
-          .Name("glossa_requests_total")
-          .Help("Finished calls by front-end (grpc, http), method and gRPC status code.")
-          .Register(*registry);
+  Family<Counter>& requests = BuildCounter()
+                                  .Name("glossa_requests_total")
+                                  .Help(
+                                      "Finished calls by front-end (grpc, "
+                                      "http), method and gRPC status code.")
+                                  .Register(*registry);
   Family<Histogram>& request_duration =
       BuildHistogram()
           .Name("glossa_request_duration_seconds")

@@ -13,11 +13,13 @@ Usage: http_api_test.py SERVER_BINARY MODEL_DIR STUBS_DIR
 """
 
 import concurrent.futures
+import http.client
 import json
 import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,8 +37,8 @@ from http_support import Server as SupportServer, read_events  # noqa: E402
 
 
 
-def Server(*flags):
-    return SupportServer(SERVER, MODEL_DIR, *flags)
+def Server(*flags, tls_ca=None):
+    return SupportServer(SERVER, MODEL_DIR, *flags, tls_ca=tls_ca)
 
 
 SENTENCES = ["Das Haus ist klein.", "Wir sehen uns morgen.",
@@ -361,6 +363,31 @@ class KeysAndDrainTest(unittest.TestCase):
         finally:
             self.assertEqual(server.stop(), 0)
             os.unlink(keys.name)
+
+    def test_https_with_the_grpc_certificate_flags(self):
+        with tempfile.TemporaryDirectory() as tls:
+            subprocess.run(
+                "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca "
+                "-keyout ca.key -out ca.pem && "
+                "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost "
+                "-keyout server.key -out server.csr && "
+                "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost' > san.ext && "
+                "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+                "-days 2 -extfile san.ext -out server.pem",
+                shell=True, cwd=tls, check=True, capture_output=True)
+            server = Server("--tls_cert=%s/server.pem" % tls, "--tls_key=%s/server.key" % tls,
+                            tls_ca=tls + "/ca.pem")
+            try:
+                status, body = server.json("POST", "/v1/translate", {"segments": ["Hallo"]})
+                self.assertEqual(status, 200, body)
+                self.assertTrue(body["translations"][0]["hypotheses"][0]["text"])
+                plain = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+                with self.assertRaises((OSError, http.client.HTTPException)):
+                    plain.request("GET", "/readyz")
+                    plain.getresponse().read()
+                plain.close()
+            finally:
+                self.assertEqual(server.stop(), 0)
 
     def test_sigterm_drains_streams_and_refuses_new_calls(self):
         server = Server("--drain_grace_seconds=30")

@@ -5,6 +5,7 @@ import http.client
 import json
 import re
 import signal
+import ssl
 import subprocess
 import tempfile
 import time
@@ -13,7 +14,9 @@ import time
 class Server:
     """A glossa-server on free ports; waits until /readyz says ready."""
 
-    def __init__(self, server_binary, model_dir, *flags):
+    def __init__(self, server_binary, model_dir, *flags, tls_ca=None):
+        # With tls_ca (a PEM file) requests use HTTPS and trust that CA.
+        self.tls = ssl.create_default_context(cafile=tls_ca) if tls_ca else None
         self.log = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
             [server_binary, "--host=127.0.0.1", "--port=0", "--metrics_port=0", "--http_port=0",
@@ -30,8 +33,11 @@ class Server:
         assert match, "no listening line:\n" + self.text()
         self.grpc_port, self.metrics_port, self.http_port = map(int, match.groups())
         while time.time() < deadline:
-            if self.request("GET", "/readyz")[0] == 200:
-                return
+            try:
+                if self.request("GET", "/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
             time.sleep(0.05)
         raise AssertionError("never ready:\n" + self.text())
 
@@ -40,6 +46,9 @@ class Server:
         return self.log.read()
 
     def connection(self, timeout=60):
+        if self.tls:
+            return http.client.HTTPSConnection("127.0.0.1", self.http_port, timeout=timeout,
+                                               context=self.tls)
         return http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
 
     def request(self, method, path, body=None, headers=None):
