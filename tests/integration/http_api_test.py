@@ -341,7 +341,7 @@ class KeysAndDrainTest(unittest.TestCase):
 
     def test_keys_on_both_apis(self):
         with tempfile.NamedTemporaryFile("w", suffix=".keys", delete=False) as keys:
-            keys.write("alice k-alice-123\n")
+            keys.write("alice k-alice-123\nbob k-bob-456 requests_per_minute=1\n")
         server = Server("--api_keys_file=" + keys.name)
         try:
             status, body = server.json("POST", "/v1/translate", {"segments": ["Hallo"]})
@@ -360,6 +360,18 @@ class KeysAndDrainTest(unittest.TestCase):
             self.assertTrue(server.json("GET", "/frontend/settings")[1]["keyRequired"])
             self.assertEqual(server.request("GET", "/healthz")[0], 200)
             self.assertEqual(server.metric('glossa_key_requests_total{code="OK",key="alice"}'), 2)
+            # Over a quota: 429 with Retry-After, in each API's own shape.
+            bob = {"Authorization": "Bearer k-bob-456"}
+            self.assertEqual(server.request("POST", "/v1/translate", {"segments": ["Hallo"]},
+                                            bob)[0], 200)
+            status, headers, data = server.request("POST", "/v1/translate",
+                                                   {"segments": ["Hallo"]}, bob)
+            self.assertEqual(status, 429, data)
+            self.assertEqual(json.loads(data)["error"]["status"], "RESOURCE_EXHAUSTED")
+            self.assertIn("Retry-After", headers)
+            status, body = server.json("POST", "/translate", {**lt, "api_key": "k-bob-456"})
+            self.assertEqual(status, 429, body)
+            self.assertEqual(list(body), ["error"])
         finally:
             self.assertEqual(server.stop(), 0)
             os.unlink(keys.name)

@@ -81,7 +81,8 @@ class Server:
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            return self.process.wait(timeout=60)
+            self.process.wait(timeout=60)
+        self.log.close()
         return self.process.returncode
 
 
