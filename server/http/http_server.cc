@@ -28,9 +28,12 @@ void Configure(const HttpServerOptions& options,
     return new httplib::ThreadPool(threads);
   };
   server.set_payload_max_length(options.max_body_bytes);
+  // An idle keep-alive connection holds a worker, and Shutdown() waits for
+  // it to time out: 5 s bounds both. A client that stops reading or
+  // sending holds one for the read/write timeout.
   server.set_keep_alive_max_count(1000);
-  server.set_keep_alive_timeout(30);
-  server.set_read_timeout(30);
+  server.set_keep_alive_timeout(5);
+  server.set_read_timeout(10);
   server.set_write_timeout(30);
 
   const std::vector<std::string> origins = options.cors_origins;

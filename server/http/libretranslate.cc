@@ -183,6 +183,8 @@ absl::Status CheckLanguages(const v1::ModelInfo& info,
 // The text of hypothesis `k` of `translation` (the best when there are
 // fewer).
 const std::string& HypothesisText(const v1::Translation& translation, int k) {
+  static const std::string* const kNone = new std::string();
+  if (translation.hypotheses_size() == 0) return *kNone;
   return translation.hypotheses(std::min(k, translation.hypotheses_size() - 1))
       .text();
 }
