@@ -39,6 +39,20 @@ void Configure(const HttpServerOptions& options,
   const std::vector<std::string> origins = options.cors_origins;
   server.set_pre_routing_handler([origins](const httplib::Request& request,
                                            httplib::Response& response) {
+    // cpp-httplib 0.11 applies the body limit to Content-Length only: a
+    // chunked body would be read whatever its size. It is refused here,
+    // before the body is read (this handler runs first).
+    if (request.has_header("Transfer-Encoding")) {
+      response.status = 411;  // Length Required
+      response.set_content(
+          ErrorJson(absl::FailedPreconditionError(
+                        "chunked request bodies are not accepted; send the "
+                        "body with a Content-Length"),
+                    response.status),
+          "application/json");
+      response.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const std::string origin = request.get_header_value("Origin");
     if (!origin.empty() && OriginAllowed(origins, origin)) {
       response.set_header("Access-Control-Allow-Origin", origin);
@@ -68,6 +82,10 @@ void Configure(const HttpServerOptions& options,
           status = absl::ResourceExhaustedError(
               absl::StrCat("the request body is over ", max_body,
                            " bytes (--max_message_bytes)"));
+        } else if (response.status == 400) {
+          status = absl::InvalidArgumentError(
+              "not a valid HTTP/1.1 request (a malformed request line, or a "
+              "header line over 8 KiB)");
         } else if (response.status == 404) {
           status = absl::NotFoundError(absl::StrCat(
               "no route for ", request.method, " ", request.path.substr(0, 100),

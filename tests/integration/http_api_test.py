@@ -112,6 +112,30 @@ class JsonApiTest(unittest.TestCase):
                 self.assertIn(want_text, error["message"])
                 self.assertLess(len(error["message"]), 1000)
 
+    def test_malformed_http_and_chunked_bodies(self):
+        def raw(data):
+            with socket.create_connection(("127.0.0.1", self.server.http_port), timeout=10) as s:
+                s.sendall(data)
+                response = http.client.HTTPResponse(s)
+                response.begin()
+                return response.status, json.loads(response.read())["error"]
+
+        # A chunked body could be any size (the limit reads Content-Length):
+        # refused before it is read.
+        chunk = b"x" * 70000
+        status, error = raw(b"POST /v1/translate HTTP/1.1\r\nHost: x\r\n"
+                            b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n"
+                            % (len(chunk), chunk))
+        self.assertEqual((status, error["status"]), (411, "FAILED_PRECONDITION"))
+        self.assertIn("Content-Length", error["message"])
+        status, error = raw(b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 +
+                            b"\r\n\r\n")
+        self.assertEqual((status, error["status"]), (400, "INVALID_ARGUMENT"))
+        status, error = raw(b"\x00\x01 nonsense\r\n\r\n")
+        self.assertEqual((status, error["status"]), (400, "INVALID_ARGUMENT"))
+        # The server still answers.
+        self.assertEqual(self.server.request("GET", "/healthz")[0], 200)
+
     def test_deadlines(self):
         status, _, data = self.server.request(
             "POST", "/v1/translate", {"segments": ["Hallo"]}, {"X-Request-Timeout": "soon"})
