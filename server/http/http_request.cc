@@ -79,12 +79,17 @@ std::string ToJson(const google::protobuf::Message& message) {
   return json;
 }
 
-void AnswerError(const absl::Status& status, httplib::Response& response) {
-  response.status = HttpStatusFor(status.code());
+void AnswerError(const absl::Status& status, httplib::Response& response,
+                 ErrorShape shape) {
+  const bool glossa = shape == ErrorShape::kGlossa;
+  response.status = glossa ? HttpStatusFor(status.code())
+                           : LibreTranslateStatusFor(status.code());
   if (response.status == 429 || response.status == 503) {
     response.set_header("Retry-After", "1");
   }
-  response.set_content(ErrorJson(status), "application/json");
+  response.set_content(
+      glossa ? ErrorJson(status) : LibreTranslateErrorJson(status),
+      "application/json");
 }
 
 }  // namespace glossa::server

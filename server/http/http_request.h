@@ -39,8 +39,26 @@ absl::Status ParseJsonBody(absl::string_view body,
 // The proto3 JSON form of `message`, every field printed.
 std::string ToJson(const google::protobuf::Message& message);
 
-// Writes a Glossa JSON error (http_status.h), with Retry-After for 429/503.
-void AnswerError(const absl::Status& status, httplib::Response& response);
+// Which API's error shape an answer takes (http_status.h).
+enum class ErrorShape { kGlossa, kLibreTranslate };
+
+// Writes `status` as the answer, in `shape`, with Retry-After for 429/503.
+void AnswerError(const absl::Status& status, httplib::Response& response,
+                 ErrorShape shape = ErrorShape::kGlossa);
+
+// A call answered by the handler thread: `handle(arrival, &caller)` does
+// the work and writes the body; the outcome is recorded as `rpc`
+// (frontend="http") and a failure answered in `shape`.
+template <typename Handle>
+void AnswerCall(const CallEnvironment& environment, absl::string_view rpc,
+                httplib::Response& response, ErrorShape shape,
+                const Handle& handle) {
+  const absl::Time arrival = environment.clock()->Now();
+  std::string caller;
+  const absl::Status status = handle(arrival, &caller);
+  environment.RecordRequest(rpc, status.code(), arrival, caller, kHttpFrontend);
+  if (!status.ok()) AnswerError(status, response, shape);
+}
 
 }  // namespace glossa::server
 

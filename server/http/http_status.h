@@ -19,9 +19,10 @@ int HttpStatusFor(absl::StatusCode code);
 // mapped code (413 for a body over the limit, which HTTP names itself).
 std::string ErrorJson(const absl::Status& status, int http_code = 0);
 
-// LibreTranslate's status for the same outcome: it answers 400 for every
-// bad request, 403 for a missing or invalid key, 429 when over a limit and
-// 500 otherwise (503 and 504 kept: clients retry on them).
+// LibreTranslate's status for the same outcome, derived from HttpStatusFor:
+// it answers 400 for every bad request (404 included), 403 for a missing or
+// invalid key (401 included), 429 when over a limit and 500 otherwise (503
+// and 504 kept: clients retry on them).
 int LibreTranslateStatusFor(absl::StatusCode code);
 
 // LibreTranslate's error body: {"error": "..."}.

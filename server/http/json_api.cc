@@ -17,20 +17,18 @@ namespace {
 constexpr char kJson[] = "application/json";
 
 // A call answered at once: authorize, find the backend, then `answer`
-// writes the body and returns the status; the outcome is recorded.
+// writes the body and returns the status.
 template <typename Answer>
 void AnswerAtOnce(const CallEnvironment& environment, absl::string_view rpc,
                   const httplib::Request& request, httplib::Response& response,
                   const Answer& answer) {
-  const absl::Time arrival = environment.clock()->Now();
-  std::string caller;
-  absl::Status status = AuthorizeHttp(environment, request, "", &caller);
-  if (status.ok()) {
-    absl::StatusOr<const ServingBackend*> backend = environment.backend();
-    status = backend.ok() ? answer(**backend) : backend.status();
-  }
-  environment.RecordRequest(rpc, status.code(), arrival, caller, kHttpFrontend);
-  if (!status.ok()) AnswerError(status, response);
+  AnswerCall(environment, rpc, response, ErrorShape::kGlossa,
+             [&](absl::Time, std::string* caller) -> absl::Status {
+               RETURN_IF_ERROR(AuthorizeHttp(environment, request, "", caller));
+               ASSIGN_OR_RETURN(const ServingBackend* backend,
+                                environment.backend());
+               return answer(*backend);
+             });
 }
 
 absl::Status Translate(const CallEnvironment& environment,
@@ -146,13 +144,11 @@ void AddJsonApiRoutes(const CallEnvironment* environment,
                       httplib::Server& server) {
   server.Post("/v1/translate", [environment](const httplib::Request& request,
                                              httplib::Response& response) {
-    const absl::Time arrival = environment->clock()->Now();
-    std::string caller;
-    const absl::Status status =
-        Translate(*environment, request, arrival, &caller, response);
-    environment->RecordRequest("Translate", status.code(), arrival, caller,
-                               kHttpFrontend);
-    if (!status.ok()) AnswerError(status, response);
+    AnswerCall(*environment, "Translate", response, ErrorShape::kGlossa,
+               [&](absl::Time arrival, std::string* caller) {
+                 return Translate(*environment, request, arrival, caller,
+                                  response);
+               });
   });
   server.Post("/v1/generate", [environment](const httplib::Request& request,
                                             httplib::Response& response) {

@@ -32,6 +32,9 @@ struct LibreRequest {
   std::vector<std::string> q;
   bool q_is_array = false;
   std::string source, target, api_key;
+  // As the body spells them (a JSON integer as its digits); ParseRequest
+  // checks both for either body type.
+  std::string format, alternatives_text;
   bool html = false;
   int alternatives = 0;
 };
@@ -84,19 +87,14 @@ absl::StatusOr<LibreRequest> ParseJson(absl::string_view body) {
   RETURN_IF_ERROR(text("source", &request.source));
   RETURN_IF_ERROR(text("target", &request.target));
   RETURN_IF_ERROR(text("api_key", &request.api_key));
-  std::string format;
-  RETURN_IF_ERROR(text("format", &format));
-  if (!format.empty() && format != "text" && format != "html") {
-    return Invalid(absl::StrCat("format must be text or html, got \"",
-                                base::ShortForMessage(format), "\""));
-  }
-  request.html = format == "html";
+  RETURN_IF_ERROR(text("format", &request.format));
   if (auto alt = parsed.find("alternatives");
       alt != parsed.end() && !alt->is_null()) {
     if (alt->is_number_integer()) {
-      request.alternatives = alt->get<int>();
-    } else if (!alt->is_string() || !absl::SimpleAtoi(alt->get<std::string>(),
-                                                      &request.alternatives)) {
+      request.alternatives_text = alt->dump();
+    } else if (alt->is_string()) {
+      request.alternatives_text = alt->get<std::string>();
+    } else {
       return Invalid("alternatives must be an integer");
     }
   }
@@ -114,17 +112,8 @@ absl::StatusOr<LibreRequest> ParseForm(const httplib::Request& http) {
   request.source = first("source");
   request.target = first("target");
   request.api_key = first("api_key");
-  const std::string format = first("format");
-  if (!format.empty() && format != "text" && format != "html") {
-    return Invalid(absl::StrCat("format must be text or html, got \"",
-                                base::ShortForMessage(format), "\""));
-  }
-  request.html = format == "html";
-  const std::string alternatives = first("alternatives");
-  if (!alternatives.empty() &&
-      !absl::SimpleAtoi(alternatives, &request.alternatives)) {
-    return Invalid("alternatives must be an integer");
-  }
+  request.format = first("format");
+  request.alternatives_text = first("alternatives");
   return request;
 }
 
@@ -142,6 +131,16 @@ absl::StatusOr<LibreRequest> ParseRequest(const httplib::Request& http) {
   if (request.q.empty()) return Invalid("missing q parameter");
   if (request.source.empty()) return Invalid("missing source parameter");
   if (request.target.empty()) return Invalid("missing target parameter");
+  if (!request.format.empty() && request.format != "text" &&
+      request.format != "html") {
+    return Invalid(absl::StrCat("format must be text or html, got \"",
+                                base::ShortForMessage(request.format), "\""));
+  }
+  request.html = request.format == "html";
+  if (!request.alternatives_text.empty() &&
+      !absl::SimpleAtoi(request.alternatives_text, &request.alternatives)) {
+    return Invalid("alternatives must be an integer");
+  }
   if (request.alternatives < 0) {
     return Invalid("alternatives must be 0 or more");
   }
@@ -287,11 +286,7 @@ absl::Status Translate(const CallEnvironment& environment,
 }
 
 void AnswerLibreError(const absl::Status& status, httplib::Response& response) {
-  response.status = LibreTranslateStatusFor(status.code());
-  if (response.status == 429 || response.status == 503) {
-    response.set_header("Retry-After", "1");
-  }
-  response.set_content(LibreTranslateErrorJson(status), kJson);
+  AnswerError(status, response, ErrorShape::kLibreTranslate);
 }
 
 json Language(const std::string& code, std::vector<std::string> targets) {
@@ -306,13 +301,11 @@ void AddLibreTranslateRoutes(const CallEnvironment* environment,
                              httplib::Server& server) {
   server.Post("/translate", [environment](const httplib::Request& request,
                                           httplib::Response& response) {
-    const absl::Time arrival = environment->clock()->Now();
-    std::string caller;
-    const absl::Status status =
-        Translate(*environment, request, arrival, &caller, response);
-    environment->RecordRequest("Translate", status.code(), arrival, caller,
-                               kHttpFrontend);
-    if (!status.ok()) AnswerLibreError(status, response);
+    AnswerCall(*environment, "Translate", response, ErrorShape::kLibreTranslate,
+               [&](absl::Time arrival, std::string* caller) {
+                 return Translate(*environment, request, arrival, caller,
+                                  response);
+               });
   });
   server.Post("/detect", [](const httplib::Request&,
                             httplib::Response& response) {
