@@ -59,6 +59,7 @@ class ReferenceInt8Linear final : public ReferenceLinearBase {
                       std::optional<Activation> activation)
       : ReferenceLinearBase(in, out),
         weight_(QuantizeWeights(weight, out, in)),
+        input_max_(CpuInt8InputMax()),
         bias_(bias ? std::vector<float>(bias, bias + out)
                    : std::vector<float>()),
         activation_(activation) {}
@@ -69,8 +70,8 @@ class ReferenceInt8Linear final : public ReferenceLinearBase {
     std::vector<uint8_t> qx(rows * in);
     std::vector<float> scales(rows);
     std::vector<int32_t> zero_points(rows);
-    QuantizeActivations(x, rows, in, CpuInt8InputMax(), qx.data(),
-                        scales.data(), zero_points.data());
+    QuantizeActivations(x, rows, in, input_max_, qx.data(), scales.data(),
+                        zero_points.data());
     std::vector<int32_t> acc(rows * out);
     for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
       for (size_t o = 0; o < out; ++o) {
@@ -89,6 +90,7 @@ class ReferenceInt8Linear final : public ReferenceLinearBase {
 
  private:
   QuantizedWeights weight_;
+  const int input_max_;
   std::vector<float> bias_;
   std::optional<Activation> activation_;
 };
