@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -19,6 +20,26 @@ std::vector<float> Random(size_t n, uint32_t seed) {
   std::vector<float> values(n);
   for (float& v : values) v = normal(rng);
   return values;
+}
+
+// One random layer (bias, no activation) through `backend` and through the
+// float32 oracle: {got, want}.
+std::pair<std::vector<float>, std::vector<float>> AgainstFloat32(
+    const Backend& backend, int in, int out, int rows, uint32_t seed) {
+  const auto weight = Random(in * out, seed);
+  const auto bias = Random(out, seed + 1);
+  const auto x = Random(rows * in, seed + 2);
+  auto reference = CreateReferenceBackend();
+  auto packed = backend.Pack(weight.data(), bias.data(), out, in, std::nullopt);
+  auto oracle =
+      reference->Pack(weight.data(), bias.data(), out, in, std::nullopt);
+  EXPECT_TRUE(packed.ok()) << packed.status();
+  EXPECT_TRUE(oracle.ok()) << oracle.status();
+  std::vector<float> got(rows * out), want(rows * out);
+  if (!packed.ok() || !oracle.ok()) return {got, want};
+  EXPECT_TRUE(backend.Linear(**packed, x.data(), rows, got.data()).ok());
+  EXPECT_TRUE(reference->Linear(**oracle, x.data(), rows, want.data()).ok());
+  return {got, want};
 }
 
 struct LinearCase {
@@ -72,19 +93,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(DnnlBackendTest, BFloat16IsCloseToFloat32) {
   auto bf16 = CreateDnnlBackend(ComputeType::kBFloat16, 1);
   ASSERT_TRUE(bf16.ok()) << bf16.status();
-  auto reference = CreateReferenceBackend();
-  const int in = 128, out = 64, rows = 8;
-  const auto weight = Random(in * out, 4);
-  const auto bias = Random(out, 5);
-  const auto x = Random(rows * in, 6);
-  auto packed =
-      (*bf16)->Pack(weight.data(), bias.data(), out, in, std::nullopt);
-  ASSERT_TRUE(packed.ok()) << packed.status();
-  auto oracle =
-      reference->Pack(weight.data(), bias.data(), out, in, std::nullopt);
-  std::vector<float> got(rows * out), want(rows * out);
-  ASSERT_TRUE((*bf16)->Linear(**packed, x.data(), rows, got.data()).ok());
-  ASSERT_TRUE(reference->Linear(**oracle, x.data(), rows, want.data()).ok());
+  const auto [got, want] = AgainstFloat32(**bf16, 128, 64, 8, 4);
   // bfloat16 keeps 8 bits of mantissa: relative error ~ 2^-8 per product.
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 0.1);
 }
@@ -186,7 +195,7 @@ TEST(RowChunksTest, ChunksAddUpAndComeFromTheFixedSet) {
 
 class DnnlInt8Test : public ::testing::TestWithParam<LinearCase> {};
 
-// oneDNN's s8 x s8 matmul against the plain-loop int8 oracle: the same
+// oneDNN's u8 x s8 matmul against the plain-loop int8 oracle: the same
 // quantized values (quantize.h) and int32 sums, so on CPUs with VNNI the
 // results are identical; the bound leaves room for a CPU without it.
 TEST_P(DnnlInt8Test, MatchesTheInt8Reference) {
@@ -222,24 +231,12 @@ INSTANTIATE_TEST_SUITE_P(
                       LinearCase{5, 64, 128, true, Activation::kRelu},
                       LinearCase{5, 64, 128, true, Activation::kGelu}));
 
-// Symmetric per-row / per-feature 8 bits: the error of a product is a
-// fraction of a percent of its typical size.
+// 8 bits per row (inputs) and per output feature (weights): the error of a
+// product is a fraction of a percent of its typical size.
 TEST(DnnlBackendTest, Int8IsCloseToFloat32) {
   auto int8 = CreateDnnlBackend(ComputeType::kInt8, 1);
   ASSERT_TRUE(int8.ok()) << int8.status();
-  auto reference = CreateReferenceBackend();
-  const int in = 512, out = 256, rows = 32;
-  const auto weight = Random(in * out, 14);
-  const auto bias = Random(out, 15);
-  const auto x = Random(rows * in, 16);
-  auto packed =
-      (*int8)->Pack(weight.data(), bias.data(), out, in, std::nullopt);
-  ASSERT_TRUE(packed.ok()) << packed.status();
-  auto oracle =
-      reference->Pack(weight.data(), bias.data(), out, in, std::nullopt);
-  std::vector<float> got(rows * out), want(rows * out);
-  ASSERT_TRUE((*int8)->Linear(**packed, x.data(), rows, got.data()).ok());
-  ASSERT_TRUE(reference->Linear(**oracle, x.data(), rows, want.data()).ok());
+  const auto [got, want] = AgainstFloat32(**int8, 512, 256, 32, 14);
   double error = 0, size = 0;
   for (size_t i = 0; i < got.size(); ++i) {
     error += (got[i] - want[i]) * (got[i] - want[i]);
