@@ -177,6 +177,7 @@ int RunBench() {
       } else {
         v1::TranslateRequest request;
         request.set_model(model);
+        ApplyLanguageFlags(&request);
         *request.mutable_options() = options;
         for (int s = 0; s < segments; ++s) {
           request.add_segments((*inputs)[(n * segments + s) % inputs->size()]);

@@ -32,6 +32,12 @@ ABSL_FLAG(std::string, tls_server_name, "",
           "Expected name in the server certificate (default: from --server).");
 
 ABSL_FLAG(std::string, model, "", "Model name (default: the server's).");
+ABSL_FLAG(std::string, source_language, "",
+          "Source language of a multilingual model: its code (deu_Latn) or "
+          "an ISO 639 alias (de).");
+ABSL_FLAG(std::string, target_language, "",
+          "Target language of a multilingual model (`glossa info` lists "
+          "its codes).");
 ABSL_FLAG(bool, json, false, "Print responses (or bench results) as JSON.");
 ABSL_FLAG(int, batch, 16, "translate: stdin lines sent per request.");
 ABSL_FLAG(std::string, service, "",
@@ -108,10 +114,17 @@ v1::TranslateOptions TranslateOptionsFromFlags() {
   return options;
 }
 
+void ApplyLanguageFlags(v1::TranslateRequest* request) {
+  request->set_source_language(absl::GetFlag(FLAGS_source_language));
+  request->set_target_language(absl::GetFlag(FLAGS_target_language));
+}
+
 v1::GenerateRequest GenerateRequestFromFlags(const std::string& text) {
   v1::GenerateRequest request;
   request.set_model(absl::GetFlag(FLAGS_model));
   request.set_text(text);
+  request.set_source_language(absl::GetFlag(FLAGS_source_language));
+  request.set_target_language(absl::GetFlag(FLAGS_target_language));
   if (absl::GetFlag(FLAGS_max_output_tokens) != 0) {
     request.set_max_new_tokens(absl::GetFlag(FLAGS_max_output_tokens));
   }

@@ -19,6 +19,8 @@ ABSL_DECLARE_FLAG(std::string, tls_key);
 ABSL_DECLARE_FLAG(std::string, tls_server_name);
 // Requests.
 ABSL_DECLARE_FLAG(std::string, model);
+ABSL_DECLARE_FLAG(std::string, source_language);
+ABSL_DECLARE_FLAG(std::string, target_language);
 ABSL_DECLARE_FLAG(bool, json);
 ABSL_DECLARE_FLAG(int, batch);
 ABSL_DECLARE_FLAG(std::string, service);
@@ -35,6 +37,9 @@ ABSL_DECLARE_FLAG(int, connections);
 ABSL_DECLARE_FLAG(absl::Duration, progress_interval);
 
 namespace glossa::client {
+
+// --source_language / --target_language into a Translate request.
+void ApplyLanguageFlags(v1::TranslateRequest* request);
 
 // Translate options from the decoding flags (unset flags leave the
 // server's defaults).

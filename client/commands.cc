@@ -44,6 +44,7 @@ int TranslateBatch(v1::Glossa::Stub& stub,
   request.set_model(absl::GetFlag(FLAGS_model));
   for (const std::string& text : texts) request.add_segments(text);
   *request.mutable_options() = TranslateOptionsFromFlags();
+  ApplyLanguageFlags(&request);
   v1::TranslateResponse response;
   std::unique_ptr<grpc::ClientContext> context = MakeContext();
   const grpc::Status status = stub.Translate(context.get(), request, &response);

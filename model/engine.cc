@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "base/utf8.h"
 #include "model/families/family.h"
 #include "model/kernels/backend.h"
+#include "model/tokenizer/language_codes.h"
 
 namespace glossa::model {
 
@@ -27,7 +29,9 @@ absl::StatusOr<std::shared_ptr<const Engine>> Engine::Create(
     std::shared_ptr<const Tokenizer> tokenizer, absl::string_view where) {
   const std::string vocabulary = tokenizer->vocabulary_file();
   std::vector<std::string> mismatches;
-  if (tokenizer->vocab_size() != config.vocab_size) {
+  // A model's vocabulary may have more rows than its tokenizer has
+  // entries (NLLB-200's is padded to 256,206), never fewer.
+  if (tokenizer->vocab_size() > config.vocab_size) {
     mismatches.push_back(absl::StrCat(vocabulary, " has ",
                                       tokenizer->vocab_size(),
                                       " entries but config.json says "
@@ -67,9 +71,69 @@ int Engine::max_input_tokens() const {
   return std::max(1, config_.max_position_embeddings);
 }
 
-absl::StatusOr<SourceText> Engine::CheckSource(absl::string_view field,
-                                               absl::string_view text,
-                                               int max_tokens) const {
+absl::StatusOr<LanguageChoice> Engine::ResolveLanguages(
+    const LanguageRequest& request) const {
+  const LanguageTokens& languages = tokenizer_->languages();
+  LanguageChoice choice;
+  using Scheme = LanguageTokens::Scheme;
+  if (languages.scheme == Scheme::kNone) {
+    for (const auto* given : {&request.source, &request.target}) {
+      if (given->empty()) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          given == &request.source ? request.source_field
+                                   : request.target_field,
+          " '", base::ShortForMessage(*given),
+          "' cannot be chosen: this model translates one language pair and "
+          "takes no language codes"));
+    }
+    return choice;
+  }
+  const auto example = [&] {
+    std::vector<std::string> some(
+        languages.codes.begin(),
+        languages.codes.begin() + std::min<size_t>(3, languages.codes.size()));
+    return absl::StrCat("this model has ", languages.codes.size(),
+                        " language codes (GetModelInfo lists them; e.g. ",
+                        absl::StrJoin(some, ", "), ")");
+  };
+  if (request.target.empty()) {
+    if (languages.scheme == Scheme::kTargetInSource) {
+      choice.target_token_in_text = request.target_field;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat(request.target_field, " is required: ", example()));
+    }
+  } else {
+    ASSIGN_OR_RETURN(
+        const int target,
+        ResolveLanguage(languages, request.target_field, request.target));
+    choice.target_code = languages.codes[target];
+    if (languages.scheme == Scheme::kTargetInSource) {
+      choice.source_prefix.push_back(languages.ids[target]);
+    } else {
+      choice.forced_target.push_back(languages.ids[target]);
+    }
+  }
+  // Multilingual OPUS-MT models have no source codes: the source language
+  // is whatever the text is written in.
+  if (languages.scheme == Scheme::kTargetInSource) return choice;
+  const std::string& source =
+      request.source.empty() ? languages.default_source : request.source;
+  if (source.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(request.source_field, " is required: ", example()));
+  }
+  ASSIGN_OR_RETURN(const int index,
+                   ResolveLanguage(languages, request.source_field, source));
+  choice.source_code = languages.codes[index];
+  choice.source_prefix.insert(choice.source_prefix.begin(),
+                              languages.ids[index]);
+  return choice;
+}
+
+absl::StatusOr<SourceText> Engine::CheckSource(
+    absl::string_view field, absl::string_view text, int max_tokens,
+    const LanguageChoice& languages) const {
   const int limit = std::min(max_tokens, max_input_tokens());
   // A cheap bound before any work: no token of a real vocabulary spans
   // kMaxBytesPerToken bytes, so a longer text cannot fit and is refused
@@ -88,11 +152,20 @@ absl::StatusOr<SourceText> Engine::CheckSource(absl::string_view field,
     source.blank = true;
     return source;
   }
+  if (!languages.target_token_in_text.empty() &&
+      !absl::StartsWith(text, ">>")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(languages.target_token_in_text,
+                     " is required for this multilingual model (or start ",
+                     field, " with its >>xxx<< token)"));
+  }
   absl::StatusOr<std::vector<int>> ids = tokenizer_->Encode(text);
   if (!ids.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": ", ids.status().message()));
   }
+  ids->insert(ids->begin(), languages.source_prefix.begin(),
+              languages.source_prefix.end());
   if (static_cast<int>(ids->size()) > limit) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " is ", ids->size(), " tokens long; at most ",
@@ -109,6 +182,9 @@ DecodingOptions Engine::DefaultOptions(const DecodingLimits& limits) const {
   if (limits.max_output_tokens > 0) {
     options.max_output_tokens =
         std::min(options.max_output_tokens, limits.max_output_tokens);
+  }
+  if (config_.forced_bos_token_id >= 0) {
+    options.forced_prefix = {config_.forced_bos_token_id};
   }
   return options;
 }
@@ -134,11 +210,16 @@ std::unique_ptr<BatchDecoder> Engine::NewDecoder() const {
 
 absl::StatusOr<std::vector<TranslationResult>> Engine::Translate(
     const std::vector<std::string>& texts, const DecodingOptions& options,
-    int max_batch_size) const {
+    int max_batch_size, const LanguageRequest& language_request) const {
   if (model_ == nullptr) {
     return absl::FailedPreconditionError("this engine has no model");
   }
+  ASSIGN_OR_RETURN(const LanguageChoice languages,
+                   ResolveLanguages(language_request));
   DecodingOptions resolved = options;
+  if (!languages.forced_target.empty()) {
+    resolved.forced_prefix = languages.forced_target;
+  }
   resolved.max_output_tokens = EffectiveMaxOutputTokens(options, config_);
   RETURN_IF_ERROR(ValidateOptions(resolved));
   std::vector<TranslationResult> results(texts.size());
@@ -147,7 +228,7 @@ absl::StatusOr<std::vector<TranslationResult>> Engine::Translate(
   for (size_t i = 0; i < texts.size(); ++i) {
     ASSIGN_OR_RETURN(SourceText source,
                      CheckSource(absl::StrCat("texts[", i, "]"), texts[i],
-                                 max_input_tokens()));
+                                 max_input_tokens(), languages));
     if (source.blank) {
       results[i].hypotheses.emplace_back();
       continue;

@@ -18,6 +18,27 @@
 
 namespace glossa::model {
 
+// The languages of a request as the caller wrote them: model codes or the
+// aliases of tokenizer/language_codes.h; empty when not given.
+struct LanguageRequest {
+  std::string source;
+  std::string target;
+  // How the caller's API names them, for messages.
+  std::string source_field = "source_language";
+  std::string target_field = "target_language";
+};
+
+// What they mean for the model.
+struct LanguageChoice {
+  std::string source_code;  // model codes; empty when not used
+  std::string target_code;
+  std::vector<int> source_prefix;  // ids put before the text's
+  std::vector<int> forced_target;  // the output's forced first tokens
+  // Multilingual OPUS-MT without a target language: the text itself must
+  // start with its ">>xxx<<" token. Names the caller's target field.
+  std::string target_token_in_text;
+};
+
 // A source text as the engine takes it: checked, and tokenized unless blank.
 struct SourceText {
   bool blank = false;    // empty or white space only: nothing to decode
@@ -84,16 +105,29 @@ class Engine {
   // caller's own limit can only be lower.
   int max_input_tokens() const;
 
+  // The languages the model takes (none for a one-pair model).
+  const LanguageTokens& languages() const { return tokenizer_->languages(); }
+
+  // The one owner of the language rules: which codes a request means, the
+  // tokens they put before the source and force at the start of the output.
+  // A one-pair model takes no codes; a multilingual one requires the target
+  // (NLLB / M2M100 / mBART-50 also the source, unless the tokenizer names a
+  // default). InvalidArgument naming the field: missing, unknown (with the
+  // closest codes) or ambiguous.
+  absl::StatusOr<LanguageChoice> ResolveLanguages(
+      const LanguageRequest& request) const;
+
   // Checks `text` (named `field` in messages): at most kMaxBytesPerToken
   // bytes per allowed token (refused before any other work), valid UTF-8,
-  // then blank or tokenized, at most min(max_tokens, max_input_tokens())
-  // tokens. InvalidArgument otherwise.
-  absl::StatusOr<SourceText> CheckSource(absl::string_view field,
-                                         absl::string_view text,
-                                         int max_tokens) const;
+  // then blank or tokenized (with the language tokens of `languages` in
+  // front), at most min(max_tokens, max_input_tokens()) tokens.
+  // InvalidArgument otherwise.
+  absl::StatusOr<SourceText> CheckSource(
+      absl::string_view field, absl::string_view text, int max_tokens,
+      const LanguageChoice& languages = {}) const;
 
-  // The model's own decoding defaults (config num_beams and max_length)
-  // within `limits`.
+  // The model's own decoding defaults (config num_beams, max_length and
+  // forced_bos_token_id) within `limits`.
   DecodingOptions DefaultOptions(const DecodingLimits& limits = {}) const;
   // The one validator of decoding options (decoding_options.h).
   absl::Status ValidateOptions(const DecodingOptions& options,
@@ -114,9 +148,10 @@ class Engine {
   // `max_batch_size`; blank texts give one empty hypothesis. Options are
   // validated first; a max_output_tokens of 0 takes the model's default.
   // Used by the CLI and as the server's oracle in tests.
+  // `languages` apply to every text (ResolveLanguages).
   absl::StatusOr<std::vector<TranslationResult>> Translate(
       const std::vector<std::string>& texts, const DecodingOptions& options,
-      int max_batch_size = 32) const;
+      int max_batch_size = 32, const LanguageRequest& languages = {}) const;
 
  private:
   Engine(const ModelConfig& config, std::shared_ptr<const Model> model,

@@ -13,7 +13,7 @@ BUILD_PACKAGES=(
   prometheus-cpp-dev
   libsentencepiece-dev sentencepiece
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev zlib1g-dev nlohmann-json3-dev libcpp-httplib-dev
+  libssl-dev zlib1g-dev nlohmann-json3-dev libcpp-httplib-dev libicu-dev
 )
 # Peers used by tests: an independent Python gRPC client, a real
 # Prometheus server scraping /metrics, a real browser for the playground;

@@ -66,7 +66,9 @@ absl::Status RunEngineBench(const BenchOptions& options) {
     std::shared_ptr<const Model> model;
     const auto started = std::chrono::steady_clock::now();
     if (options.model_dir.empty()) {
-      ASSIGN_OR_RETURN(model, RandomModel(OpusMtBaseConfig(), 42, load));
+      ASSIGN_OR_RETURN(const ModelConfig shape,
+                       BenchShapeConfig(options.shape));
+      ASSIGN_OR_RETURN(model, RandomModel(shape, 42, load));
     } else {
       ASSIGN_OR_RETURN(model, LoadModel(options.model_dir, load));
     }
@@ -85,9 +87,11 @@ absl::Status RunEngineBench(const BenchOptions& options) {
       source.push_back(config.eos_token_id);
     }
     if (!options.json) {
-      std::printf("model: %s, %s; loaded in %.1f s\n",
-                  options.model_dir.empty() ? "random OPUS-MT base shape"
-                                            : options.model_dir.c_str(),
+      const std::string what =
+          options.model_dir.empty()
+              ? absl::StrCat("random ", options.shape, " shape")
+              : options.model_dir;
+      std::printf("model: %s, %s; loaded in %.1f s\n", what.c_str(),
                   model->DescribeBackend().c_str(), load_s);
       std::printf("%-9s %4s %5s %12s %12s %10s\n", "compute", "beam", "batch",
                   "tokens/s", "ms/sentence", "peak MiB");

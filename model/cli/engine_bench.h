@@ -10,7 +10,8 @@
 namespace glossa::model {
 
 struct BenchOptions {
-  std::string model_dir;  // empty: random OPUS-MT-base-shaped weights
+  std::string model_dir;               // empty: random weights of `shape`
+  std::string shape = "opus-mt-base";  // BenchShapeConfig
   std::vector<ComputeType> compute_types = {ComputeType::kFloat32};
   std::vector<int> beam_sizes = {1, 4};
   std::vector<int> batch_sizes = {1, 16, 64};

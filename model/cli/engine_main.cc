@@ -39,12 +39,21 @@ ABSL_FLAG(int, top_k, 0, "Sampling: keep the k most likely tokens (0 = all).");
 ABSL_FLAG(float, top_p, 1.0f, "Sampling: nucleus mass in (0, 1].");
 ABSL_FLAG(uint64_t, seed, 0, "Sampling seed.");
 ABSL_FLAG(int, batch_size, 32, "Sentences decoded together.");
+ABSL_FLAG(std::string, source_language, "",
+          "Source language of a multilingual model: its code (deu_Latn) or "
+          "an ISO 639 alias (de).");
+ABSL_FLAG(std::string, target_language, "",
+          "Target language of a multilingual model (`glossa info` lists "
+          "its codes).");
 ABSL_FLAG(bool, json, false, "bench: one JSON object per cell.");
 ABSL_FLAG(std::string, beams, "1,4", "bench: beam sizes.");
 ABSL_FLAG(std::string, batches, "1,16,64", "bench: batch sizes.");
 ABSL_FLAG(int, sentences, 256, "bench: sentences per cell.");
 ABSL_FLAG(int, output_tokens, 30, "bench: forced output length.");
 ABSL_FLAG(std::string, out, "", "random-model: output directory.");
+ABSL_FLAG(std::string, shape, "opus-mt-base",
+          "bench (without --model) and random-model: opus-mt-base or "
+          "nllb-600m.");
 ABSL_FLAG(std::string, tokenizer_from, "",
           "random-model: copy spm files and vocabulary from this model.");
 
@@ -104,9 +113,15 @@ absl::Status Translate() {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     lines.push_back(std::move(line));
   }
+  LanguageRequest languages;
+  languages.source = absl::GetFlag(FLAGS_source_language);
+  languages.target = absl::GetFlag(FLAGS_target_language);
+  languages.source_field = "--source_language";
+  languages.target_field = "--target_language";
   ASSIGN_OR_RETURN(
       std::vector<TranslationResult> results,
-      engine->Translate(lines, options, absl::GetFlag(FLAGS_batch_size)));
+      engine->Translate(lines, options, absl::GetFlag(FLAGS_batch_size),
+                        languages));
   for (size_t i = 0; i < results.size(); ++i) {
     if (options.num_hypotheses == 1) {
       std::printf("%s\n", results[i].hypotheses.front().text.c_str());
@@ -146,14 +161,16 @@ absl::Status Bench() {
   options.output_tokens = absl::GetFlag(FLAGS_output_tokens);
   options.num_threads = Threads();
   options.json = absl::GetFlag(FLAGS_json);
+  options.shape = absl::GetFlag(FLAGS_shape);
   return RunEngineBench(options);
 }
 
 absl::Status RandomModelCommand() {
   const std::string out = absl::GetFlag(FLAGS_out);
   if (out.empty()) return absl::InvalidArgumentError("--out is required");
-  return WriteRandomModel(OpusMtBaseConfig(), 42, out,
-                          absl::GetFlag(FLAGS_tokenizer_from));
+  ASSIGN_OR_RETURN(const ModelConfig shape,
+                   BenchShapeConfig(absl::GetFlag(FLAGS_shape)));
+  return WriteRandomModel(shape, 42, out, absl::GetFlag(FLAGS_tokenizer_from));
 }
 
 }  // namespace

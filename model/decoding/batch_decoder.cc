@@ -204,7 +204,7 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   const float eos_logit = logits[config.eos_token_id];
   ApplyGenerationRules(config, sequence.generated,
                        sequence.options.min_output_tokens, sequence.max_output,
-                       logits);
+                       sequence.options.forced_prefix, logits);
   int token;
   float logit;
   if (sequence.options.sampling) {
@@ -246,7 +246,11 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
                             Sequence& sequence, SequenceEvent& event) {
   const int vocab = config.vocab_size;
   const int num_beams = sequence.options.beam_size;
-  const bool forced_eos = sequence.generated + 1 >= sequence.max_output;
+  // A forced token (EOS at the limit, or the forced prefix) scores 0 in
+  // log space, so the rules are applied after the shift below.
+  const bool forced =
+      IsForcedStep(config, sequence.generated, sequence.max_output,
+                   sequence.options.forced_prefix);
   std::vector<const float*> scores;
   std::vector<float> beam_scores;
   for (size_t b = 0; b < sequence.beams.size(); ++b) {
@@ -256,10 +260,10 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
     float* row = logits + b * vocab;
     const float row_log_z = LogSumExp(row, vocab);
     if (!std::isfinite(row_log_z)) return Fail(sequence, event);
-    const float log_z = forced_eos ? 0.0f : row_log_z;
-    ApplyGenerationRules(config, sequence.generated,
-                         sequence.options.min_output_tokens,
-                         sequence.max_output, row);
+    const float log_z = forced ? 0.0f : row_log_z;
+    ApplyGenerationRules(
+        config, sequence.generated, sequence.options.min_output_tokens,
+        sequence.max_output, sequence.options.forced_prefix, row);
     scores.push_back(row);
     beam_scores.push_back(sequence.beams[b].sum_logprobs - log_z);
   }

@@ -85,6 +85,24 @@ absl::Status ValidateDecodingOptions(const DecodingOptions& options,
       !s.ok()) {
     return s;
   }
+  for (int id : options.forced_prefix) {
+    if (id < 0 || id >= config.vocab_size) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "forced token id ", id, " is outside the vocabulary of size ",
+          config.vocab_size));
+    }
+  }
+  if (!options.forced_prefix.empty() &&
+      options.max_output_tokens <=
+          static_cast<int>(options.forced_prefix.size())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(fields.max_output_tokens, " must be at least ",
+                     options.forced_prefix.size() + 1,
+                     " for this model: its output starts with ",
+                     options.forced_prefix.size(),
+                     " forced token(s) (the target language), got ",
+                     options.max_output_tokens));
+  }
   if (!options.sampling) return absl::OkStatus();
   if (!(options.temperature > 0.0f && options.temperature <= 100.0f)) {
     return OutOfRange(fields.temperature, "(0, 100]", options.temperature);

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "model/io/config.h"
@@ -36,6 +37,11 @@ struct DecodingOptions {
   // Seed of this sequence's own generator: the same seed gives the same
   // output whether the sequence is decoded alone or batched with others.
   uint64_t seed = 0;
+  // Tokens the output starts with, forced (not chosen; in beam search they
+  // add 0 to the score, as Hugging Face's ForcedBOSTokenLogitsProcessor):
+  // the target language of NLLB / M2M100 / mBART-50, or the config's
+  // forced_bos_token_id. Part of the hypotheses' tokens.
+  std::vector<int> forced_prefix;
 };
 
 // Upper bounds a caller (a server's flags) imposes beyond the model's own.

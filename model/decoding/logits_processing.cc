@@ -13,15 +13,27 @@ namespace {
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 }  // namespace
 
+bool IsForcedStep(const ModelConfig& config, int generated, int max_output,
+                  absl::Span<const int> forced_prefix) {
+  return (config.forced_eos_token_id >= 0 && generated + 1 >= max_output) ||
+         generated < static_cast<int>(forced_prefix.size());
+}
+
 void ApplyGenerationRules(const ModelConfig& config, int generated,
-                          int min_output, int max_output, float* scores) {
+                          int min_output, int max_output,
+                          absl::Span<const int> forced_prefix, float* scores) {
   const int vocab = config.vocab_size;
   if (config.forced_eos_token_id >= 0 && generated + 1 >= max_output) {
     std::fill(scores, scores + vocab, kMinusInf);
     scores[config.forced_eos_token_id] = 0.0f;
     return;
   }
-  scores[config.pad_token_id] = kMinusInf;
+  if (generated < static_cast<int>(forced_prefix.size())) {
+    std::fill(scores, scores + vocab, kMinusInf);
+    scores[forced_prefix[generated]] = 0.0f;
+    return;
+  }
+  if (config.never_generate_pad) scores[config.pad_token_id] = kMinusInf;
   for (int id : config.bad_words_ids) {
     if (id != config.eos_token_id) scores[id] = kMinusInf;
   }

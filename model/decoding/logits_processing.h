@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "model/decoding/decoding_options.h"
 #include "model/io/config.h"
 
@@ -12,13 +13,20 @@
 // row of scores (logits or log-probabilities).
 namespace glossa::model {
 
-// Bans pad and bad_words_ids, bans EOS while fewer than min_output tokens
-// would be emitted, and at the last allowed step forces EOS when the config
-// asks for it (every other token -inf, EOS set to 0, as
-// ForcedEOSTokenLogitsProcessor does).
-// `generated` counts tokens already generated for this row.
+// Bans pad (never_generate_pad) and bad_words_ids, bans EOS while fewer
+// than min_output tokens would be emitted, forces the forced prefix's token
+// while the output is shorter than it, and at the last allowed step forces
+// EOS when the config asks for it. A forced token gets 0 and every other
+// -inf, as ForcedBOS/EOSTokenLogitsProcessor do; the forced EOS comes last
+// and wins. `generated` counts tokens already generated for this row.
 void ApplyGenerationRules(const ModelConfig& config, int generated,
-                          int min_output, int max_output, float* scores);
+                          int min_output, int max_output,
+                          absl::Span<const int> forced_prefix, float* scores);
+
+// Whether the rules above force this step's token (its score is then 0 in
+// log space).
+bool IsForcedStep(const ModelConfig& config, int generated, int max_output,
+                  absl::Span<const int> forced_prefix);
 
 int Argmax(const float* x, int n);
 

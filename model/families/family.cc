@@ -6,7 +6,9 @@
 #include "base/file_util.h"
 #include "base/status_macros.h"
 #include "base/utf8.h"
+#include "model/families/m2m100.h"
 #include "model/families/marian.h"
+#include "model/families/mbart.h"
 #include "model/io/safetensors_reader.h"
 
 namespace glossa::model {
@@ -14,13 +16,20 @@ namespace {
 
 // Every family the engine serves. A new family adds one line here.
 const std::vector<const Family*>& Families() {
-  static const auto* families = new std::vector<const Family*>{&Marian()};
+  static const auto* families =
+      new std::vector<const Family*>{&Marian(), &M2M100(), &MBart()};
   return *families;
 }
 
 }  // namespace
 
 absl::StatusOr<const Family*> FindFamily(absl::string_view model_type) {
+  if (model_type == "nllb-moe") {
+    return absl::UnimplementedError(
+        "model_type 'nllb-moe' (the mixture-of-experts NLLB-200) is not "
+        "served; use a dense NLLB-200 checkpoint (model_type m2m_100, e.g. "
+        "nllb-200-distilled-600M)");
+  }
   std::vector<std::string> known;
   for (const Family* family : Families()) {
     if (family->model_type() == model_type) return family;

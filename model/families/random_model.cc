@@ -14,6 +14,7 @@
 #include "base/check.h"
 #include "base/file_util.h"
 #include "base/status_macros.h"
+#include "base/utf8.h"
 #include "model/families/family.h"
 #include "model/kernels/number_format.h"
 
@@ -59,6 +60,24 @@ ModelConfig OpusMtBaseConfig() {
     "forced_eos_token_id": 0, "bad_words_ids": [[31999]]})");
   CHECK_OK(config.status());
   return *config;
+}
+
+absl::StatusOr<ModelConfig> BenchShapeConfig(absl::string_view shape) {
+  if (shape == "opus-mt-base") return OpusMtBaseConfig();
+  if (shape == "nllb-600m") {
+    // config.json of the distilled 600M checkpoint, the keys that matter.
+    return ParseModelConfig(R"({
+      "model_type": "m2m_100", "d_model": 1024, "encoder_layers": 12,
+      "decoder_layers": 12, "encoder_attention_heads": 16,
+      "decoder_attention_heads": 16, "encoder_ffn_dim": 4096,
+      "decoder_ffn_dim": 4096, "activation_function": "relu",
+      "scale_embedding": true, "vocab_size": 256206,
+      "max_position_embeddings": 1024, "max_length": 200,
+      "pad_token_id": 1, "eos_token_id": 2, "decoder_start_token_id": 2})");
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown shape '", base::ShortForMessage(shape),
+                   "' (shapes: opus-mt-base, nllb-600m)"));
 }
 
 TensorSource RandomTensors(const ModelConfig& config,

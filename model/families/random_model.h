@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "model/io/config.h"
 #include "model/io/tensor_source.h"
 #include "model/transformer/checkpoint_layout.h"
@@ -15,6 +16,11 @@ namespace glossa::model {
 // The OPUS-MT base shape: d_model 512, 6+6 layers, 8 heads, FFN 2048,
 // vocabulary 32000, swish, post-norm.
 ModelConfig OpusMtBaseConfig();
+
+// The benchmark shapes by name: "opus-mt-base" (above) and "nllb-600m"
+// (facebook/nllb-200-distilled-600M: d_model 1024, 12+12 layers, 16 heads,
+// FFN 4096, vocabulary 256,206). InvalidArgument listing them otherwise.
+absl::StatusOr<ModelConfig> BenchShapeConfig(absl::string_view shape);
 
 // Deterministic random weights (normal, std 0.05; layer norms identity) for
 // any config, under the names of `layout` (ExpectedTensors: shared

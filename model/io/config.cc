@@ -28,8 +28,9 @@ absl::Status ValidateModelConfig(const ModelConfig& config) {
                      config.encoder_attention_heads, ", ",
                      config.decoder_attention_heads, ")"));
   }
-  for (int id : {config.pad_token_id, config.eos_token_id,
-                 config.decoder_start_token_id, config.forced_eos_token_id}) {
+  for (int id :
+       {config.pad_token_id, config.eos_token_id, config.decoder_start_token_id,
+        config.forced_eos_token_id, config.forced_bos_token_id}) {
     if (id >= config.vocab_size) {
       return absl::InvalidArgumentError(absl::StrCat(
           "special token id ", id, " is outside the vocabulary of size ",
@@ -56,6 +57,8 @@ absl::Status ApplyGenerationConfig(absl::string_view json_text,
                                  &config->decoder_start_token_id));
   RETURN_IF_ERROR(fields.ReadOptionalTokenId("forced_eos_token_id",
                                              &config->forced_eos_token_id));
+  RETURN_IF_ERROR(fields.ReadOptionalTokenId("forced_bos_token_id",
+                                             &config->forced_bos_token_id));
   RETURN_IF_ERROR(
       fields.ReadSingleTokenLists("bad_words_ids", &config->bad_words_ids));
   return ValidateModelConfig(*config);

@@ -10,14 +10,24 @@
 
 namespace glossa::model {
 
-// Where token positions come from. New encodings (learned tables with an
-// offset, T5's relative buckets) are added here and implemented in
-// transformer/positions.cc.
+// Where token positions come from. New encodings (T5's relative buckets)
+// are added here and implemented in transformer/positions.cc.
 enum class PositionEncoding {
   // Fixed sinusoids in Hugging Face Marian's layout: sin over the first
   // half of the dimensions, cos over the second, positions from 0.
   kSinusoidal,
+  // Fixed sinusoids as fairseq computes them (M2M100 / NLLB): frequencies
+  // 10000^(-j / (half - 1)), and the first token at position pad_token_id
+  // + 1 (positions count non-pad tokens after the padding index).
+  kFairseqSinusoidal,
+  // Learned tables stored in the checkpoint, one for the encoder and one
+  // for the decoder (mBART, BART): token t reads row t + 2.
+  kLearned,
 };
+
+// Rows of a learned table before the first token's (fairseq kept two for
+// padding and the start of the sequence; Hugging Face keeps the offset).
+inline constexpr int kLearnedPositionOffset = 2;
 
 // How the layers of a model are wired: the parts in which Transformer
 // families differ. A family unit (model/families) fills it in from
@@ -34,6 +44,9 @@ struct Architecture {
   // says scale_embedding).
   float embedding_scale = 1.0f;
   PositionEncoding positions = PositionEncoding::kSinusoidal;
+  // A LayerNorm over embedding + position before the first layer
+  // (layernorm_embedding of mBART and BART).
+  bool embedding_norm = false;
   // After the first feed-forward projection.
   Activation activation = Activation::kSwish;
 };
@@ -60,6 +73,12 @@ struct ModelConfig {
   // This token is forced as the last allowed one (Hugging Face's
   // forced_eos_token_id). -1: not forced.
   int forced_eos_token_id = 0;
+  // This token is forced as the first generated one (forced_bos_token_id;
+  // a request's target language replaces it). -1: not forced.
+  int forced_bos_token_id = -1;
+  // The pad token is never generated (MarianMTModel bans it in its own
+  // forward pass, beside bad_words_ids).
+  bool never_generate_pad = false;
   // Token ids never generated (flattened from bad_words_ids [[id], ...];
   // only single-token entries ban a token outright).
   std::vector<int> bad_words_ids;
@@ -76,7 +95,8 @@ struct ModelConfig {
 absl::Status ValidateModelConfig(const ModelConfig& config);
 
 // Applies generation_config.json (num_beams, max_length, bad_words_ids,
-// forced_eos_token_id, decoder_start_token_id), which takes precedence over
+// forced_eos_token_id, forced_bos_token_id, decoder_start_token_id), which
+// takes precedence over
 // config.json in Hugging Face's generate().
 absl::Status ApplyGenerationConfig(absl::string_view json_text,
                                    ModelConfig* config);

@@ -53,6 +53,18 @@ absl::StatusOr<std::unique_ptr<MarianTokenizer>> MarianTokenizer::Load(
   RETURN_IF_ERROR(special("</s>", &tokenizer->eos_id_));
   RETURN_IF_ERROR(special("<unk>", &tokenizer->unk_id_));
   RETURN_IF_ERROR(special("<pad>", &tokenizer->pad_id_));
+  LanguageTokens& languages = tokenizer->languages_;
+  for (size_t id = 0; id < tokenizer->id_to_piece_.size(); ++id) {
+    absl::string_view piece = tokenizer->id_to_piece_[id];
+    if (piece.size() > 4 && absl::ConsumePrefix(&piece, ">>") &&
+        absl::ConsumeSuffix(&piece, "<<")) {
+      languages.codes.emplace_back(piece);
+      languages.ids.push_back(static_cast<int>(id));
+    }
+  }
+  if (!languages.codes.empty()) {
+    languages.scheme = LanguageTokens::Scheme::kTargetInSource;
+  }
   return tokenizer;
 }
 

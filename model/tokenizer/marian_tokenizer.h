@@ -35,6 +35,9 @@ class MarianTokenizer final : public Tokenizer {
   int pad_id() const override { return pad_id_; }
   int unk_id() const { return unk_id_; }
   std::string vocabulary_file() const override { return "vocab.json"; }
+  // Multilingual OPUS-MT models: every ">>xxx<<" entry of vocab.json is a
+  // target language ("xxx"), whose token leads the source.
+  const LanguageTokens& languages() const override { return languages_; }
 
  private:
   MarianTokenizer() = default;
@@ -45,6 +48,7 @@ class MarianTokenizer final : public Tokenizer {
   int eos_id_ = 0;
   int pad_id_ = 0;
   int unk_id_ = 1;
+  LanguageTokens languages_;
 };
 
 }  // namespace glossa::model

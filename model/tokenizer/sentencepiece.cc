@@ -39,6 +39,7 @@ struct SentencePieceModel::ShimLibrary {
   GlossaSpmFreeFn free_processor = nullptr;
   GlossaSpmEncodeFn encode = nullptr;
   GlossaSpmDecodeFn decode = nullptr;
+  GlossaSpmPiecesFn pieces = nullptr;
   GlossaSpmFreeBufferFn free_buffer = nullptr;
 };
 
@@ -84,10 +85,12 @@ absl::StatusOr<const ShimLibrary*> LoadShim() {
         ::dlsym(handle, "glossa_spm_encode"));
     shim->decode = reinterpret_cast<GlossaSpmDecodeFn>(
         ::dlsym(handle, "glossa_spm_decode"));
+    shim->pieces = reinterpret_cast<GlossaSpmPiecesFn>(
+        ::dlsym(handle, "glossa_spm_pieces"));
     shim->free_buffer = reinterpret_cast<GlossaSpmFreeBufferFn>(
         ::dlsym(handle, "glossa_spm_free_buffer"));
     if (!shim->load || !shim->free_processor || !shim->encode ||
-        !shim->decode || !shim->free_buffer) {
+        !shim->decode || !shim->pieces || !shim->free_buffer) {
       return absl::InternalError(
           absl::StrCat(candidate, " lacks the glossa_spm_* symbols"));
     }
@@ -119,6 +122,22 @@ absl::StatusOr<std::unique_ptr<SentencePieceModel>> SentencePieceModel::Load(
 
 SentencePieceModel::~SentencePieceModel() {
   library_->free_processor(processor_);
+}
+
+absl::StatusOr<std::vector<std::string>> SentencePieceModel::Pieces() const {
+  char* buffer = nullptr;
+  size_t size = 0;
+  const int count = library_->pieces(processor_, &buffer, &size);
+  if (count < 0) return absl::InternalError("SentencePiece pieces failed");
+  std::vector<std::string> pieces;
+  pieces.reserve(count);
+  size_t start = 0;
+  for (int i = 0; i < count; ++i) {
+    pieces.emplace_back(buffer + start);
+    start += pieces.back().size() + 1;
+  }
+  library_->free_buffer(buffer);
+  return pieces;
 }
 
 absl::StatusOr<std::vector<std::string>> SentencePieceModel::Encode(

@@ -27,6 +27,9 @@ class SentencePieceModel {
   SentencePieceModel& operator=(const SentencePieceModel&) = delete;
 
   absl::StatusOr<std::vector<std::string>> Encode(absl::string_view text) const;
+  // Every piece in SentencePiece's own id order (families that number
+  // pieces by that order, with an offset, read it once at load).
+  absl::StatusOr<std::vector<std::string>> Pieces() const;
   std::string Decode(const std::vector<const std::string*>& pieces) const;
 
   struct ShimLibrary;

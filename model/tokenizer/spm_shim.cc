@@ -79,6 +79,21 @@ __attribute__((visibility("default"))) int glossa_spm_decode(
   return *out == nullptr ? -1 : 0;
 }
 
+__attribute__((visibility("default"))) int glossa_spm_pieces(void* processor,
+                                                             char** out,
+                                                             size_t* out_size) {
+  const auto* model =
+      static_cast<sentencepiece::SentencePieceProcessor*>(processor);
+  std::string joined;
+  const int count = model->GetPieceSize();
+  for (int id = 0; id < count; ++id) {
+    joined += model->IdToPiece(id);
+    joined.push_back('\0');
+  }
+  *out = CopyToBuffer(joined, out_size);
+  return *out == nullptr ? -1 : count;
+}
+
 __attribute__((visibility("default"))) void glossa_spm_free_buffer(
     char* buffer) {
   std::free(buffer);

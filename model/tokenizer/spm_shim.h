@@ -23,6 +23,9 @@ typedef int (*GlossaSpmEncodeFn)(void* processor, const char* text,
 typedef int (*GlossaSpmDecodeFn)(void* processor, const char* pieces,
                                  size_t pieces_size, int count, char** out,
                                  size_t* out_size);
+// Every piece of the model in id order, NUL-separated in a malloc'd buffer.
+// Returns the piece count, or -1.
+typedef int (*GlossaSpmPiecesFn)(void* processor, char** out, size_t* out_size);
 typedef void (*GlossaSpmFreeBufferFn)(char* buffer);
 }
 

@@ -10,6 +10,28 @@
 
 namespace glossa::model {
 
+// The languages a multilingual model takes, as its tokenizer spells them,
+// and where their tokens go. A model with no codes translates one fixed
+// pair.
+struct LanguageTokens {
+  enum class Scheme {
+    kNone,
+    // The target language's token leads the source (OPUS-MT's ">>fra<<").
+    kTargetInSource,
+    // The source language's token leads the source and the target's is
+    // forced as the first generated token (NLLB-200, M2M100, mBART-50).
+    kSourceAndForcedTarget,
+  };
+  Scheme scheme = Scheme::kNone;
+  // The model's codes ("deu_Latn", "__de__", "de_DE"; "fra" for the
+  // ">>fra<<" token) and the token id of each, in id order.
+  std::vector<std::string> codes;
+  std::vector<int> ids;
+  // The source language when a request names none (tokenizer_config.json
+  // src_lang, as Hugging Face's tokenizers default it); empty: required.
+  std::string default_source;
+};
+
 // Text <-> token ids for one model, as its family's Hugging Face tokenizer
 // does it. Each family brings its own (marian_tokenizer.h: SentencePiece
 // pieces numbered through vocab.json); the engine and the server see only
@@ -32,7 +54,18 @@ class Tokenizer {
   // The file that numbers the vocabulary (for messages that compare it
   // with config.json), e.g. "vocab.json".
   virtual std::string vocabulary_file() const = 0;
+
+  // The languages the model takes (none by default).
+  virtual const LanguageTokens& languages() const {
+    static const LanguageTokens* none = new LanguageTokens();
+    return *none;
+  }
 };
+
+// Hugging Face's clean_up_tokenization: drops the space before . ? ! , and
+// English contractions (" n't", " 's", ...), as decode() does when a
+// tokenizer_config.json sets clean_up_tokenization_spaces.
+std::string CleanUpTokenizationSpaces(absl::string_view text);
 
 }  // namespace glossa::model
 

@@ -23,6 +23,10 @@ CheckpointLayout BartStyleLayout() {
   layout.encoder_embeddings = {"model.shared.weight",
                                "model.encoder.embed_tokens.weight"};
   layout.decoder_embeddings = "model.decoder.embed_tokens.weight";
+  layout.encoder_positions = "model.encoder.embed_positions.weight";
+  layout.decoder_positions = "model.decoder.embed_positions.weight";
+  layout.encoder_embedding_norm = "model.encoder.layernorm_embedding";
+  layout.decoder_embedding_norm = "model.decoder.layernorm_embedding";
   layout.encoder_layer_prefix = "model.encoder.layers.";
   layout.decoder_layer_prefix = "model.decoder.layers.";
   layout.self_attention = "self_attn";
@@ -47,8 +51,10 @@ std::vector<TensorShape> ExpectedTensors(const CheckpointLayout& layout,
                                          const ModelConfig& c) {
   const int64_t d = c.d_model;
   std::vector<TensorShape> list = {
-      {layout.encoder_embeddings.front(), {c.vocab_size, d}},
-      {layout.final_logits_bias, {1, c.vocab_size}}};
+      {layout.encoder_embeddings.front(), {c.vocab_size, d}}};
+  if (!layout.final_logits_bias.empty()) {
+    list.push_back({layout.final_logits_bias, {1, c.vocab_size}});
+  }
   const auto linear = [&](const std::string& prefix, int64_t out, int64_t in) {
     list.push_back({prefix + ".weight", {out, in}});
     list.push_back({prefix + ".bias", {out}});
@@ -64,6 +70,16 @@ std::vector<TensorShape> ExpectedTensors(const CheckpointLayout& layout,
       linear(CheckpointLayout::Join(prefix, *projection), d, d);
     }
   };
+  const Architecture& a = c.architecture;
+  if (a.positions == PositionEncoding::kLearned) {
+    const int64_t rows = c.max_position_embeddings + kLearnedPositionOffset;
+    list.push_back({layout.encoder_positions, {rows, d}});
+    list.push_back({layout.decoder_positions, {rows, d}});
+  }
+  if (a.embedding_norm) {
+    norm(layout.encoder_embedding_norm);
+    norm(layout.decoder_embedding_norm);
+  }
   for (int i = 0; i < c.encoder_layers; ++i) {
     attention(layout.EncoderLayer(i, layout.self_attention));
     norm(layout.EncoderLayer(i, layout.self_attention_norm));

@@ -21,6 +21,13 @@ struct CheckpointLayout {
   std::vector<std::string> encoder_embeddings;
   // Used when the config says the embeddings are not shared.
   std::string decoder_embeddings;
+  // Learned position tables [max_position_embeddings + 2, d]
+  // (PositionEncoding::kLearned only).
+  std::string encoder_positions;
+  std::string decoder_positions;
+  // Architecture::embedding_norm only.
+  std::string encoder_embedding_norm;
+  std::string decoder_embedding_norm;
   // "<encoder_layer_prefix><i>.<part>", e.g. "model.encoder.layers.3.fc1".
   std::string encoder_layer_prefix;
   std::string decoder_layer_prefix;
@@ -35,7 +42,8 @@ struct CheckpointLayout {
   std::string encoder_final_norm;
   std::string decoder_final_norm;
   // Optional: without it the output projection is tied to the decoder
-  // embeddings; without the bias [1, vocab] it has none.
+  // embeddings; without the bias [1, vocab] it has none. An empty name:
+  // the family's checkpoints never hold the tensor.
   std::string lm_head;
   std::string final_logits_bias;
 
@@ -55,7 +63,8 @@ struct TensorShape {
 };
 
 // Every tensor a checkpoint of `config` holds in `layout` with tied output
-// projection and shared embeddings, as the loader reads them.
+// projection and shared embeddings, as the loader reads them (computed
+// position tables are not stored; learned ones are).
 std::vector<TensorShape> ExpectedTensors(const CheckpointLayout& layout,
                                          const ModelConfig& config);
 

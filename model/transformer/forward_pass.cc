@@ -88,9 +88,14 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
                     static_cast<int>(ids.size()),
                     c.architecture.embedding_scale, rows);
     for (size_t t = 0; t < ids.size(); ++t) {
-      const float* pos = &w.positions[t * d];
+      const float* pos = &w.positions.encoder[t * d];
       for (int j = 0; j < d; ++j) rows[t * d + j] += pos[j];
     }
+  }
+  if (c.architecture.embedding_norm) {
+    LayerNorm(x, total, d, w.encoder_embedding_norm.gamma.data(),
+              w.encoder_embedding_norm.beta.data(), c.architecture.norm_epsilon,
+              x);
   }
 
   float* qkv = Grow(scratch.projected, static_cast<size_t>(total) * 3 * d);
@@ -189,9 +194,15 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
     float* xr = x + static_cast<size_t>(r) * d;
     EmbeddingLookup(table.data(), d, &row.token, 1,
                     c.architecture.embedding_scale, xr);
-    const float* pos = &w.positions[static_cast<size_t>(row.cache->length) * d];
+    const float* pos =
+        &w.positions.Decoder()[static_cast<size_t>(row.cache->length) * d];
     for (int j = 0; j < d; ++j) xr[j] += pos[j];
     row.cache->Reserve(row.cache->length + 1, layers, d);
+  }
+  if (c.architecture.embedding_norm) {
+    LayerNorm(x, num_rows, d, w.decoder_embedding_norm.gamma.data(),
+              w.decoder_embedding_norm.beta.data(), c.architecture.norm_epsilon,
+              x);
   }
 
   float* projected =

@@ -188,7 +188,13 @@ absl::StatusOr<std::shared_ptr<const Model>> Model::FromTensors(
                      b.Get(layout.decoder_embeddings, {vocab, d}));
   }
   ASSIGN_OR_RETURN(weights->positions,
-                   BuildPositionTable(config, layout, tensors));
+                   BuildPositionTables(config, layout, tensors));
+  if (config.architecture.embedding_norm) {
+    ASSIGN_OR_RETURN(weights->encoder_embedding_norm,
+                     b.Norm(layout.encoder_embedding_norm));
+    ASSIGN_OR_RETURN(weights->decoder_embedding_norm,
+                     b.Norm(layout.decoder_embedding_norm));
+  }
 
   weights->encoder_layers.resize(config.encoder_layers);
   for (int i = 0; i < config.encoder_layers; ++i) {
@@ -216,7 +222,9 @@ absl::StatusOr<std::shared_ptr<const Model>> Model::FromTensors(
   // The output projection is tied to the decoder embeddings unless the
   // checkpoint carries its own lm_head.
   std::vector<float> lm_head;
-  auto own_head = b.Get(layout.lm_head, {vocab, d});
+  absl::StatusOr<std::vector<float>> own_head =
+      layout.lm_head.empty() ? absl::NotFoundError("tied")
+                             : b.Get(layout.lm_head, {vocab, d});
   if (own_head.ok()) {
     lm_head = *std::move(own_head);
   } else if (absl::IsNotFound(own_head.status())) {
@@ -225,7 +233,10 @@ absl::StatusOr<std::shared_ptr<const Model>> Model::FromTensors(
     return own_head.status();
   }
   std::vector<float> final_bias(vocab, 0.0f);
-  auto bias = b.Get(layout.final_logits_bias, {1, vocab});
+  absl::StatusOr<std::vector<float>> bias =
+      layout.final_logits_bias.empty()
+          ? absl::NotFoundError("none")
+          : b.Get(layout.final_logits_bias, {1, vocab});
   if (bias.ok()) {
     final_bias = *std::move(bias);
   } else if (!absl::IsNotFound(bias.status())) {

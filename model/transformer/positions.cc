@@ -1,13 +1,55 @@
 #include "model/transformer/positions.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "model/kernels/ops.h"
 
 namespace glossa::model {
+namespace {
 
-absl::StatusOr<std::vector<float>> BuildPositionTable(
+// Rows [kLearnedPositionOffset, + max_position_embeddings) of a stored
+// table.
+absl::StatusOr<std::vector<float>> LearnedTable(const ModelConfig& config,
+                                                const std::string& name,
+                                                const TensorSource& tensors) {
+  const int d = config.d_model;
+  const int rows = config.max_position_embeddings;
+  ASSIGN_OR_RETURN(std::vector<float> stored,
+                   tensors(name, {rows + kLearnedPositionOffset, d}));
+  stored.erase(
+      stored.begin(),
+      stored.begin() + static_cast<size_t>(kLearnedPositionOffset) * d);
+  return stored;
+}
+
+}  // namespace
+
+std::vector<float> FairseqSinusoidalTable(int first, int count, int dim) {
+  std::vector<float> table(static_cast<size_t>(count) * dim, 0.0f);
+  const int half = dim / 2;
+  // fairseq: step = log(10000) / (half - 1) and frequency j = exp(-j * step),
+  // each rounded to float32 before the product with the position.
+  const float step =
+      half > 1 ? static_cast<float>(std::log(10000.0) / (half - 1)) : 0.0f;
+  for (int i = 0; i < count; ++i) {
+    const float position = static_cast<float>(first + i);
+    float* row = &table[static_cast<size_t>(i) * dim];
+    for (int j = 0; j < half; ++j) {
+      const float frequency = std::exp(static_cast<float>(j) * -step);
+      const float angle = position * frequency;
+      row[j] = std::sin(angle);
+      row[half + j] = std::cos(angle);
+    }
+  }
+  return table;
+}
+
+absl::StatusOr<PositionTables> BuildPositionTables(
     const ModelConfig& config, const CheckpointLayout& layout,
     const TensorSource& tensors) {
+  PositionTables tables;
   switch (config.architecture.positions) {
     case PositionEncoding::kSinusoidal:
       if (config.d_model % 2 != 0) {
@@ -15,8 +57,22 @@ absl::StatusOr<std::vector<float>> BuildPositionTable(
             absl::StrCat("d_model must be even for sinusoidal positions, got ",
                          config.d_model));
       }
-      return SinusoidalPositionTable(config.max_position_embeddings,
-                                     config.d_model);
+      tables.encoder = SinusoidalPositionTable(config.max_position_embeddings,
+                                               config.d_model);
+      return tables;
+    case PositionEncoding::kFairseqSinusoidal:
+      // The padding index's own row is zero and never read: real tokens
+      // start after it.
+      tables.encoder = FairseqSinusoidalTable(config.pad_token_id + 1,
+                                              config.max_position_embeddings,
+                                              config.d_model);
+      return tables;
+    case PositionEncoding::kLearned:
+      ASSIGN_OR_RETURN(tables.encoder,
+                       LearnedTable(config, layout.encoder_positions, tensors));
+      ASSIGN_OR_RETURN(tables.decoder,
+                       LearnedTable(config, layout.decoder_positions, tensors));
+      return tables;
   }
   return absl::InternalError("unknown position encoding");
 }

@@ -8,6 +8,7 @@
 
 #include "model/kernels/backend.h"
 #include "model/transformer/model.h"
+#include "model/transformer/positions.h"
 
 namespace glossa::model {
 
@@ -43,7 +44,10 @@ struct Model::Weights {
   const std::vector<float>& DecoderEmbeddings() const {
     return decoder_embeddings.empty() ? encoder_embeddings : decoder_embeddings;
   }
-  std::vector<float> positions;  // [max_positions, d], added to embeddings
+  PositionTables positions;  // [max_positions, d], added to embeddings
+  // Architecture::embedding_norm only.
+  LayerNormWeights encoder_embedding_norm;
+  LayerNormWeights decoder_embedding_norm;
   std::vector<EncoderLayerWeights> encoder_layers;
   std::vector<DecoderLayerWeights> decoder_layers;
   // Cross-attention K and V of every decoder layer in one GEMM.

@@ -147,10 +147,13 @@ absl::StatusOr<LibreRequest> ParseRequest(const httplib::Request& http) {
   return request;
 }
 
-// The served model's code for `code` (case-insensitive); INVALID_ARGUMENT
-// in LibreTranslate's words when it does not serve it.
+// Checks the caller's languages against the served model, in
+// LibreTranslate's words (INVALID_ARGUMENT when it does not serve them), and
+// passes a multilingual model's on to `translate`, where the request
+// validator resolves them like any other request's.
 absl::Status CheckLanguages(const v1::ModelInfo& info,
-                            const LibreRequest& request) {
+                            const LibreRequest& request,
+                            v1::TranslateRequest* translate) {
   const std::string source = absl::AsciiStrToLower(request.source);
   const std::string target = absl::AsciiStrToLower(request.target);
   if (source == "auto") {
@@ -160,6 +163,11 @@ absl::Status CheckLanguages(const v1::ModelInfo& info,
         info.source_language().empty() ? "the source language"
                                        : info.source_language(),
         "\""));
+  }
+  if (info.languages_size() > 0) {
+    translate->set_source_language(request.source);
+    translate->set_target_language(request.target);
+    return absl::OkStatus();
   }
   // A model whose name carries no language pair serves whatever it was
   // trained on: the caller's codes cannot be checked.
@@ -194,11 +202,11 @@ absl::Status Translate(const CallEnvironment& environment,
   ASSIGN_OR_RETURN(LibreRequest request, ParseRequest(http));
   RETURN_IF_ERROR(AuthorizeHttp(environment, http, request.api_key, caller));
   ASSIGN_OR_RETURN(const ServingBackend* backend, environment.backend());
-  RETURN_IF_ERROR(CheckLanguages(backend->info, request));
+  v1::TranslateRequest translate;
+  RETURN_IF_ERROR(CheckLanguages(backend->info, request, &translate));
   ASSIGN_OR_RETURN(const absl::Time deadline, HttpDeadline(http, arrival));
 
   // One segment per q, or per text run of each q's HTML.
-  v1::TranslateRequest translate;
   std::vector<std::vector<HtmlPiece>> documents;
   for (const std::string& q : request.q) {
     if (!request.html) {
@@ -295,6 +303,28 @@ json Language(const std::string& code, std::vector<std::string> targets) {
           {"targets", std::move(targets)}};
 }
 
+// A multilingual model's languages: each under its ISO 639-1 alias where it
+// has one (what LibreTranslate clients send), else the model's code; every
+// language translates into every other.
+json MultilingualLanguages(const v1::ModelInfo& info) {
+  std::vector<std::string> codes;
+  for (const v1::Language& language : info.languages()) {
+    codes.push_back(language.alias().empty() ? language.code()
+                                             : language.alias());
+  }
+  json languages = json::array();
+  for (int i = 0; i < info.languages_size(); ++i) {
+    std::vector<std::string> targets;
+    for (int j = 0; j < info.languages_size(); ++j) {
+      if (j != i) targets.push_back(codes[j]);
+    }
+    languages.push_back({{"code", codes[i]},
+                         {"name", info.languages(i).name()},
+                         {"targets", std::move(targets)}});
+  }
+  return languages;
+}
+
 }  // namespace
 
 void AddLibreTranslateRoutes(const CallEnvironment* environment,
@@ -318,7 +348,7 @@ void AddLibreTranslateRoutes(const CallEnvironment* environment,
     absl::StatusOr<const ServingBackend*> backend = environment->backend();
     if (!backend.ok()) return AnswerLibreError(backend.status(), response);
     const v1::ModelInfo& info = (*backend)->info;
-    json languages = json::array();
+    json languages = MultilingualLanguages(info);
     if (!info.source_language().empty()) {
       languages.push_back(
           Language(info.source_language(), {info.target_language()}));

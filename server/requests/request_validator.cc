@@ -47,7 +47,31 @@ RequestValidator::RequestValidator(std::shared_ptr<const model::Engine> engine,
     : engine_(std::move(engine)),
       limits_(CapLimits(limits, *engine_)),
       defaults_(engine_->DefaultOptions(decoding_limits())),
-      model_name_(std::move(model_name)) {}
+      model_name_(std::move(model_name)),
+      named_pair_(LanguagePairOfName(model_name_)) {}
+
+absl::StatusOr<model::LanguageChoice> RequestValidator::ResolveLanguages(
+    absl::string_view source, absl::string_view target) const {
+  model::LanguageRequest request;
+  request.source = std::string(source);
+  request.target = std::string(target);
+  if (engine_->languages().codes.empty() && !named_pair_.source.empty()) {
+    const auto check = [&](absl::string_view field, absl::string_view given,
+                           const std::string& served) -> absl::Status {
+      if (given.empty() || SameLanguage(given, served)) {
+        return absl::OkStatus();
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " '", base::ShortForMessage(given),
+          "' is not served: model \"", model_name_, "\" translates ",
+          named_pair_.source, " to ", named_pair_.target));
+    };
+    RETURN_IF_ERROR(check(request.source_field, source, named_pair_.source));
+    RETURN_IF_ERROR(check(request.target_field, target, named_pair_.target));
+    return model::LanguageChoice();
+  }
+  return engine_->ResolveLanguages(request);
+}
 
 model::DecodingLimits RequestValidator::decoding_limits() const {
   return model::DecodingLimits{limits_.max_beam_size,
@@ -97,6 +121,12 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
   if (in.has_min_output_tokens()) {
     options.min_output_tokens = in.min_output_tokens();
   }
+  ASSIGN_OR_RETURN(
+      validated.languages,
+      ResolveLanguages(request.source_language(), request.target_language()));
+  if (!validated.languages.forced_target.empty()) {
+    options.forced_prefix = validated.languages.forced_target;
+  }
   RETURN_IF_ERROR(engine_->ValidateOptions(
       options, decoding_limits(),
       model::OptionFieldNames::WithPrefix("options.")));
@@ -104,10 +134,10 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
 
   validated.segments.resize(count);
   for (int i = 0; i < count; ++i) {
-    ASSIGN_OR_RETURN(
-        validated.segments[i],
-        engine_->CheckSource(absl::StrCat("segments[", i, "]"),
-                             request.segments(i), limits_.max_input_tokens));
+    ASSIGN_OR_RETURN(validated.segments[i],
+                     engine_->CheckSource(
+                         absl::StrCat("segments[", i, "]"), request.segments(i),
+                         limits_.max_input_tokens, validated.languages));
   }
   return validated;
 }
@@ -126,6 +156,12 @@ absl::StatusOr<ValidatedGenerate> RequestValidator::ValidateGenerate(
   }
   if (request.has_min_new_tokens()) {
     options.min_output_tokens = request.min_new_tokens();
+  }
+  ASSIGN_OR_RETURN(
+      validated.languages,
+      ResolveLanguages(request.source_language(), request.target_language()));
+  if (!validated.languages.forced_target.empty()) {
+    options.forced_prefix = validated.languages.forced_target;
   }
   RETURN_IF_ERROR(
       engine_->ValidateOptions(options, decoding_limits(), GenerateFields()));
@@ -151,7 +187,8 @@ absl::StatusOr<ValidatedGenerate> RequestValidator::ValidateGenerate(
 
   ASSIGN_OR_RETURN(
       model::SourceText source,
-      engine_->CheckSource("text", request.text(), limits_.max_input_tokens));
+      engine_->CheckSource("text", request.text(), limits_.max_input_tokens,
+                           validated.languages));
   if (source.blank) {
     return absl::InvalidArgumentError(absl::StrCat(
         "text must contain at least one non-whitespace character, got ",

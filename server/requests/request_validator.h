@@ -12,6 +12,7 @@
 #include "glossa/v1/glossa.pb.h"
 #include "model/decoding/decoding_options.h"
 #include "model/engine.h"
+#include "server/requests/model_languages.h"
 
 namespace glossa::server {
 
@@ -28,6 +29,7 @@ struct RequestLimits {
 
 // A Translate request checked and tokenized.
 struct ValidatedTranslate {
+  model::LanguageChoice languages;
   std::vector<model::SourceText> segments;  // blank ones are not decoded
   model::DecodingOptions options;
   bool return_scores = false;
@@ -35,6 +37,7 @@ struct ValidatedTranslate {
 
 // A Generate request checked and tokenized.
 struct ValidatedGenerate {
+  model::LanguageChoice languages;
   std::vector<int> source_ids;
   model::DecodingOptions options;
   std::vector<std::string> stop;
@@ -58,6 +61,11 @@ class RequestValidator {
   // OK for "" and the served model's name; NOT_FOUND otherwise.
   absl::Status CheckModelName(absl::string_view name) const;
 
+  // A request's languages (Engine::ResolveLanguages), where a one-pair
+  // model named "<src>-<tgt>" also takes its own pair's codes.
+  absl::StatusOr<model::LanguageChoice> ResolveLanguages(
+      absl::string_view source, absl::string_view target) const;
+
   // The limits in force (token limits capped by the model).
   const RequestLimits& limits() const { return limits_; }
   const std::string& model_name() const { return model_name_; }
@@ -73,6 +81,7 @@ class RequestValidator {
   const RequestLimits limits_;
   const model::DecodingOptions defaults_;
   const std::string model_name_;
+  const NamedPair named_pair_;
 };
 
 }  // namespace glossa::server

@@ -2,30 +2,18 @@
 
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_split.h"
+#include "server/requests/model_languages.h"
 
 #ifndef GLOSSA_VERSION
 #define GLOSSA_VERSION "dev"
 #endif
 
 namespace glossa::server {
-namespace {
-
-bool IsLanguageCode(absl::string_view code) {
-  if (code.size() < 2 || code.size() > 3) return false;
-  for (char c : code) {
-    if (!absl::ascii_isalpha(c)) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 const char* ServerVersion() { return GLOSSA_VERSION; }
 
 v1::ModelInfo DescribeModel(const std::string& name,
                             const model::ModelConfig& config,
+                            const model::LanguageTokens& languages,
                             model::ComputeType compute_type,
                             const RequestLimits& limits,
                             const SchedulerOptions& scheduler,
@@ -47,13 +35,7 @@ v1::ModelInfo DescribeModel(const std::string& name,
   shape->set_max_position_embeddings(config.max_position_embeddings);
   info.set_vocab_size(config.vocab_size);
   info.set_compute_type(std::string(model::ComputeTypeName(compute_type)));
-  // "de-en" (or "opus-mt-de-en"): the last two dash-separated parts.
-  const std::vector<absl::string_view> parts = absl::StrSplit(name, '-');
-  if (parts.size() >= 2 && IsLanguageCode(parts[parts.size() - 2]) &&
-      IsLanguageCode(parts.back())) {
-    info.set_source_language(std::string(parts[parts.size() - 2]));
-    info.set_target_language(std::string(parts.back()));
-  }
+  DescribeModelLanguages(name, languages, &info);
   info.set_eos_token_id(config.eos_token_id);
   info.set_pad_token_id(config.pad_token_id);
   v1::ServingLimits* out = info.mutable_limits();

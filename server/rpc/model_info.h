@@ -5,6 +5,7 @@
 
 #include "glossa/v1/glossa.pb.h"
 #include "model/io/config.h"
+#include "model/tokenizer/tokenizer.h"
 #include "model/transformer/model.h"
 #include "server/requests/request_validator.h"
 #include "server/scheduling/scheduler.h"
@@ -17,6 +18,7 @@ const char* ServerVersion();
 // What GetModelInfo answers for a served model.
 v1::ModelInfo DescribeModel(const std::string& name,
                             const model::ModelConfig& config,
+                            const model::LanguageTokens& languages,
                             model::ComputeType compute_type,
                             const RequestLimits& limits,
                             const SchedulerOptions& scheduler,

@@ -120,23 +120,58 @@ TEST(ValidateDecodingOptionsTest, MessagesUseTheCallersFieldNames) {
 }
 
 TEST(GenerationRulesTest, BansPadBadWordsAndEarlyEos) {
-  const ModelConfig config = SmallConfig();
+  ModelConfig config = SmallConfig();
+  config.never_generate_pad = true;
   std::vector<float> scores(10, 1.0f);
   ApplyGenerationRules(config, /*generated=*/0, /*min_output=*/3,
-                       /*max_output=*/10, scores.data());
+                       /*max_output=*/10, /*forced_prefix=*/{}, scores.data());
   EXPECT_TRUE(std::isinf(scores[9]));
   EXPECT_TRUE(std::isinf(scores[5]));
   EXPECT_TRUE(std::isinf(scores[0]));  // EOS would make 1 token < 3
   EXPECT_EQ(scores[1], 1.0f);
   std::fill(scores.begin(), scores.end(), 1.0f);
-  ApplyGenerationRules(config, 2, 3, 10, scores.data());
+  ApplyGenerationRules(config, 2, 3, 10, {}, scores.data());
   EXPECT_EQ(scores[0], 1.0f);  // the 3rd token may be EOS
+  // Without never_generate_pad (every family but Marian) pad is a token
+  // like any other unless bad_words_ids names it.
+  config.never_generate_pad = false;
+  config.bad_words_ids.clear();
+  std::fill(scores.begin(), scores.end(), 1.0f);
+  ApplyGenerationRules(config, 2, 3, 10, {}, scores.data());
+  EXPECT_EQ(scores[config.pad_token_id], 1.0f);
+}
+
+TEST(GenerationRulesTest, ForcesThePrefixThenChoosesFreely) {
+  const ModelConfig config = SmallConfig();
+  const std::vector<int> prefix = {7, 3};
+  for (int generated = 0; generated < 2; ++generated) {
+    std::vector<float> scores(10, 1.0f);
+    EXPECT_TRUE(IsForcedStep(config, generated, 10, prefix));
+    ApplyGenerationRules(config, generated, /*min_output=*/0, 10, prefix,
+                         scores.data());
+    for (int i = 0; i < 10; ++i) {
+      if (i == prefix[generated]) {
+        EXPECT_EQ(scores[i], 0.0f);
+      } else {
+        EXPECT_TRUE(std::isinf(scores[i])) << i;
+      }
+    }
+  }
+  std::vector<float> scores(10, 1.0f);
+  EXPECT_FALSE(IsForcedStep(config, 2, 10, prefix));
+  ApplyGenerationRules(config, 2, 0, 10, prefix, scores.data());
+  EXPECT_EQ(scores[7], 1.0f);
+  // At the last allowed step the forced EOS wins over the prefix.
+  std::fill(scores.begin(), scores.end(), 1.0f);
+  ApplyGenerationRules(config, 0, 0, 1, prefix, scores.data());
+  EXPECT_EQ(scores[config.eos_token_id], 0.0f);
+  EXPECT_TRUE(std::isinf(scores[7]));
 }
 
 TEST(GenerationRulesTest, ForcesEosAtTheLastStep) {
   const ModelConfig config = SmallConfig();
   std::vector<float> scores(10, -1.0f);
-  ApplyGenerationRules(config, 4, 0, 5, scores.data());
+  ApplyGenerationRules(config, 4, 0, 5, {}, scores.data());
   EXPECT_EQ(scores[0], 0.0f);
   for (int i = 1; i < 10; ++i) EXPECT_TRUE(std::isinf(scores[i]));
 }
