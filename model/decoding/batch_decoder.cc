@@ -202,6 +202,11 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   const bool model_chose_eos =
       at_limit && Argmax(logits, vocab) == config.eos_token_id;
   const float eos_logit = logits[config.eos_token_id];
+  // A forced prefix token is reported with the model's own probability too.
+  const std::vector<int>& prefix = sequence.options.forced_prefix;
+  const bool prefix_step = sequence.generated < static_cast<int>(prefix.size());
+  const float prefix_logit =
+      prefix_step ? logits[prefix[sequence.generated]] : 0.0f;
   ApplyGenerationRules(config, sequence.generated,
                        sequence.options.min_output_tokens, sequence.max_output,
                        sequence.options.forced_prefix, logits);
@@ -216,6 +221,7 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
     token = Argmax(logits, vocab);
     logit = logits[token];
   }
+  if (prefix_step && token == prefix[sequence.generated]) logit = prefix_logit;
   ++sequence.generated;
   if (token != config.eos_token_id) {
     const float logprob = logit - log_z;

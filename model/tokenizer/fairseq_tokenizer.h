@@ -57,8 +57,9 @@ class FairseqTokenizer final : public Tokenizer {
   int eos_id_ = 2;
   int pad_id_ = 1;
   int unk_id_ = 3;
-  // tokenizer_config.json clean_up_tokenization_spaces.
-  bool clean_up_spaces_ = false;
+  // tokenizer_config.json clean_up_tokenization_spaces (transformers'
+  // default: on).
+  bool clean_up_spaces_ = true;
 };
 
 }  // namespace glossa::model

@@ -4,6 +4,7 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <utility>
 
@@ -25,6 +26,9 @@ struct CodeParts {
   std::string language;  // lower case
   std::string script;    // title case, or empty
   std::string region;    // upper case, or empty
+  // Every part is a language (2-3 letters), a script (4 letters) or a
+  // region (2 letters or 3 digits): "deu_Latnx" is not a tag.
+  bool well_formed = true;
 };
 
 CodeParts Split(absl::string_view code) {
@@ -39,8 +43,21 @@ CodeParts Split(absl::string_view code) {
       absl::StrSplit(code, absl::ByAnyChar("_-"), absl::SkipEmpty());
   if (pieces.empty()) return parts;
   parts.language = absl::AsciiStrToLower(pieces[0]);
+  const auto all = [](const std::string& piece, int (*is)(int)) {
+    for (char c : piece) {
+      if (!is(static_cast<unsigned char>(c))) return false;
+    }
+    return true;
+  };
+  parts.well_formed =
+      (parts.language.size() == 2 || parts.language.size() == 3) &&
+      all(parts.language, isalpha);
   for (size_t i = 1; i < pieces.size(); ++i) {
     std::string piece = pieces[i];
+    const bool script = piece.size() == 4 && all(piece, isalpha);
+    const bool region = (piece.size() == 2 && all(piece, isalpha)) ||
+                        (piece.size() == 3 && all(piece, isdigit));
+    if (!script && !region) parts.well_formed = false;
     if (piece.size() == 4 && parts.script.empty()) {
       piece = absl::AsciiStrToLower(piece);
       piece[0] = absl::ascii_toupper(piece[0]);
@@ -195,7 +212,8 @@ absl::StatusOr<int> ResolveLanguage(const LanguageTokens& languages,
   }
   const std::string shown(base::ShortForMessage(requested));
   const CodeParts wanted = Split(requested);
-  const std::string wanted_iso3 = Iso3(wanted.language);
+  const std::string wanted_iso3 =
+      wanted.well_formed ? Iso3(wanted.language) : std::string();
   const auto of_language = [&](const std::string& iso3) {
     std::vector<int> matches;
     if (iso3.empty()) return matches;

@@ -1,7 +1,10 @@
 """Checks that the committed fixtures reproduce: reloads every fixture
-directory with load_model_dir and recomputes its reference.json.
+directory (Marian with marian_io.load_model_dir; m2m_100 / mbart with
+fairseq_io.load_model_dir, see check_multilingual.py) and recomputes its
+reference.json.
 
 Usage: /usr/bin/python3 tools/reference/check_reference.py [--fixtures tests/reference/fixtures]
+           [--threads N] [--only NAME]
 Exit status 0 when every check passes.
 """
 
@@ -128,7 +131,11 @@ def check_layers_against_torch_nn(c: Checker, model, name: str) -> None:
             want = ref(x, mem, tgt_mask=causal, memory_key_padding_mask=src_pad)
             got = layer(x, mem, causal[None, None], src_pad[:, None, None, :])
             c.close(got.numpy(), want.numpy(), 1e-5, f"{name}: decoder layer {i} vs torch.nn")
-    # Positions: sin in the first half, cos in the second, angle pos / 10000^(2i/d).
+
+
+def check_marian_positions(c: Checker, model, name: str) -> None:
+    """Sin in the first half, cos in the second, angle pos / 10000^(2i/d)."""
+    d = model.config["d_model"]
     table = model.model.encoder.positions
     pos, i = 37, 3
     angle = pos / 10000 ** (2 * i / d)
@@ -137,6 +144,10 @@ def check_layers_against_torch_nn(c: Checker, model, name: str) -> None:
 
 
 def check_fixture(c: Checker, model_dir: str) -> None:
+    import check_multilingual
+    if check_multilingual.is_multilingual(model_dir):
+        check_multilingual.check_fixture(c, model_dir, sys.modules[__name__])
+        return
     with open(os.path.join(model_dir, "reference.json"), encoding="utf-8") as f:
         ref = json.load(f)
     tol = ref["tolerances"]
@@ -144,6 +155,7 @@ def check_fixture(c: Checker, model_dir: str) -> None:
     model, _ = load_model_dir(model_dir)
     tok = MarianTokenizer.from_dir(model_dir)
     check_layers_against_torch_nn(c, model, ref["model"]["name"])
+    check_marian_positions(c, model, ref["model"]["name"])
     cases = {case["name"]: case for case in ref["cases"]}
     for case in ref["cases"]:
         p, g = case["params"], case["glossa_options"]
@@ -182,10 +194,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     here = os.path.dirname(os.path.abspath(__file__))
     parser.add_argument("--fixtures", default=os.path.join(here, "..", "..", "tests", "reference", "fixtures"))
+    parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.add_argument("--only", help="check only this fixture")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     names = sorted(d for d in os.listdir(args.fixtures)
-                   if os.path.isfile(os.path.join(args.fixtures, d, "reference.json")))
+                   if os.path.isfile(os.path.join(args.fixtures, d, "reference.json"))
+                   and (args.only is None or d == args.only))
     if not names:
         print(f"no fixtures under {args.fixtures}")
         return 1

@@ -1,7 +1,8 @@
-"""Hugging Face's generate() for the reference MarianModel: the logits
-processors, greedy search and beam search, with the decision margins that
-tell a legitimate fp32 difference from a bug (tools/reference/DECODING.md).
-Used through MarianModel.generate; the forward pass is in marian_torch.py."""
+"""Hugging Face's generate() for the reference models (marian_torch.MarianModel,
+fairseq_torch.FairseqMTModel): the logits processors, greedy search and beam
+search, with the decision margins that tell a legitimate fp32 difference from
+a bug (tools/reference/DECODING.md). Used through the models' generate(); the
+forward passes are in marian_torch.py and fairseq_torch.py."""
 
 import math
 from dataclasses import dataclass, field
@@ -64,10 +65,13 @@ class _BeamHyps:
 
 
 
-def _process_scores(model, scores: torch.Tensor, cur_len: int, min_length: int, max_length: int) -> torch.Tensor:
-    """Marian's logits processors, in Hugging Face's order.
+def _process_scores(model, scores: torch.Tensor, cur_len: int, min_length: int, max_length: int,
+                    forced_bos: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """The logits processors, in Hugging Face's order.
 
     cur_len: decoder sequence length so far, decoder start token included.
+    forced_bos: [rows] target language code per row (multilingual models),
+    or None.
     """
     cfg = model.config
     scores = scores.clone()
@@ -79,7 +83,11 @@ def _process_scores(model, scores: torch.Tensor, cur_len: int, min_length: int, 
     # MinLengthLogitsProcessor.
     if cur_len < min_length:
         scores[:, eos] = float("-inf")
-    # ForcedEOSTokenLogitsProcessor.
+    # ForcedBOSTokenLogitsProcessor: the first generated token is the code.
+    if forced_bos is not None and cur_len == 1:
+        scores[:, :] = float("-inf")
+        scores[torch.arange(scores.shape[0]), forced_bos] = 0.0
+    # ForcedEOSTokenLogitsProcessor (last: wins over the forced BOS).
     forced = cfg["forced_eos_token_id"]
     if forced is not None and cur_len == max_length - 1:
         scores[:, :] = float("-inf")
@@ -90,7 +98,7 @@ def _process_scores(model, scores: torch.Tensor, cur_len: int, min_length: int, 
 def generate(model, input_ids: torch.Tensor, attention_mask: Optional[torch.Tensor] = None,
              num_beams: Optional[int] = None, max_length: Optional[int] = None, min_length: int = 0,
              length_penalty: float = 1.0, num_return_sequences: int = 1, early_stopping: bool = False,
-             stats: Optional[dict] = None) -> List[List[Hypothesis]]:
+             stats: Optional[dict] = None, forced_bos_token_id=None) -> List[List[Hypothesis]]:
     """Greedy (num_beams == 1) or beam search, as Hugging Face's generate().
 
     max_length / min_length count the decoder sequence *including* the
@@ -103,6 +111,11 @@ def generate(model, input_ids: torch.Tensor, attention_mask: Optional[torch.Tens
     row, the smallest score gap behind any decision taken (argmax, beam
     candidate sets, n-best admission, done-rule, final ranking): a gap
     below ~1e-3 means an fp32 implementation may legitimately differ.
+
+    forced_bos_token_id: None, one id, or one id per source row: the token
+    forced at the first step (ForcedBOSTokenLogitsProcessor; the target
+    language of M2M100 / NLLB / mBART-50). Hugging Face takes one id per
+    call; per row, each row decodes exactly as it would alone.
     """
     cfg = model.config
     num_beams = cfg["num_beams"] if num_beams is None else num_beams
@@ -116,19 +129,31 @@ def generate(model, input_ids: torch.Tensor, attention_mask: Optional[torch.Tens
     was_training = model.training
     model.eval()
     try:
+        forced_bos = _per_row(forced_bos_token_id, input_ids.shape[0])
         enc = model.encode(input_ids, attention_mask)
         if num_beams == 1:
-            out, margins = _greedy(model, enc, attention_mask, max_length, min_length)
+            out, margins = _greedy(model, enc, attention_mask, max_length, min_length, forced_bos)
         else:
             out, margins = _beam_search(model, enc, attention_mask, num_beams, max_length, min_length,
-                                             length_penalty, num_return_sequences, early_stopping)
+                                        length_penalty, num_return_sequences, early_stopping, forced_bos)
     finally:
         model.train(was_training)
     if stats is not None:
         stats["min_margin"] = margins
     return out
 
-def _greedy(model, enc, attention_mask, max_length, min_length):
+def _per_row(forced_bos_token_id, batch: int) -> Optional[torch.Tensor]:
+    if forced_bos_token_id is None:
+        return None
+    if isinstance(forced_bos_token_id, int):
+        return torch.full((batch,), forced_bos_token_id, dtype=torch.long)
+    ids = torch.tensor(list(forced_bos_token_id), dtype=torch.long)
+    if ids.shape != (batch,):
+        raise ValueError(f"forced_bos_token_id: {ids.shape[0]} ids for {batch} source rows")
+    return ids
+
+
+def _greedy(model, enc, attention_mask, max_length, min_length, forced_bos=None):
     cfg = model.config
     batch = enc.shape[0]
     eos, pad = cfg["eos_token_id"], cfg["pad_token_id"]
@@ -147,7 +172,8 @@ def _greedy(model, enc, attention_mask, max_length, min_length):
         logits = model.decode(seqs[rows], enc[rows], attention_mask[rows],
                              last_only=True)[:, -1, :].float()
         raw_logprobs = torch.log_softmax(logits, dim=-1)
-        scores = _process_scores(model, logits, cur_len, min_length, max_length)
+        scores = _process_scores(model, logits, cur_len, min_length, max_length,
+                                 None if forced_bos is None else forced_bos[rows])
         top2 = torch.topk(scores, 2, dim=-1)
         next_tokens = torch.full((batch,), pad, dtype=torch.long)
         for j, b in enumerate(active):
@@ -164,7 +190,7 @@ def _greedy(model, enc, attention_mask, max_length, min_length):
     return out, margins
 
 def _beam_search(model, enc, attention_mask, num_beams, max_length, min_length, length_penalty,
-                 num_return_sequences, early_stopping):
+                 num_return_sequences, early_stopping, forced_bos=None):
     cfg = model.config
     batch, src_len, d = enc.shape
     vocab = cfg["vocab_size"]
@@ -187,7 +213,8 @@ def _beam_search(model, enc, attention_mask, num_beams, max_length, min_length, 
         cur_len = seqs.shape[1]  # decoder start included
         logits = model.decode(seqs, enc, mask, last_only=True)[:, -1, :].float()
         logprobs = torch.log_softmax(logits, dim=-1)
-        logprobs = _process_scores(model, logprobs, cur_len, min_length, max_length)
+        logprobs = _process_scores(model, logprobs, cur_len, min_length, max_length,
+                                   None if forced_bos is None else forced_bos.repeat_interleave(k))
         totals = (logprobs + beam_scores[:, None]).view(batch, k * vocab)
         # One extra candidate only to measure the margin at the cut.
         top_scores, top_ids = torch.topk(totals, n_candidates + 1, dim=1, largest=True, sorted=True)

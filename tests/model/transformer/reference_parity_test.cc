@@ -43,14 +43,26 @@ struct Decoded {
   std::vector<float> streamed_logprobs;
 };
 
-// Decodes every source together in one BatchDecoder.
+// A sentence's options: the case's, with the target language forced first
+// (NLLB / M2M100 / mBART-50 fixtures name it per sentence).
+DecodingOptions ForSentence(DecodingOptions options, const json& sentence) {
+  if (sentence.contains("forced_bos_token_id")) {
+    options.forced_prefix = {sentence["forced_bos_token_id"].get<int>()};
+  }
+  return options;
+}
+
+// Decodes every source together in one BatchDecoder, each with its own
+// options.
 std::vector<Decoded> DecodeTogether(
     std::shared_ptr<const Model> model,
     const std::vector<std::vector<int>>& sources,
-    const DecodingOptions& options) {
+    const std::vector<DecodingOptions>& options) {
   BatchDecoder decoder(model);
   std::vector<NewSequence> batch;
-  for (const auto& source : sources) batch.push_back({source, options});
+  for (size_t i = 0; i < sources.size(); ++i) {
+    batch.push_back({sources[i], options[i]});
+  }
   auto ids = decoder.Add(std::move(batch));
   EXPECT_TRUE(ids.ok()) << ids.status();
   std::map<uint64_t, size_t> index;
@@ -78,6 +90,26 @@ class ReferenceParityTest : public ::testing::TestWithParam<const char*> {
     ASSERT_TRUE(engine.ok()) << engine.status();
     engine_ = std::move(*engine);
     eos_ = reference_["model"]["eos_token_id"];
+  }
+
+  // The case's options for every sentence.
+  std::vector<DecodingOptions> PerSentence(const DecodingOptions& options) {
+    std::vector<DecodingOptions> all;
+    for (const json& sentence : reference_["sentences"]) {
+      all.push_back(ForSentence(options, sentence));
+    }
+    return all;
+  }
+
+  // A sentence's languages as a request names them (empty for one-pair
+  // fixtures).
+  static LanguageRequest LanguagesOf(const json& sentence) {
+    LanguageRequest languages;
+    if (sentence.contains("target_language")) {
+      languages.source = sentence["source_language"];
+      languages.target = sentence["target_language"];
+    }
+    return languages;
   }
 
   std::vector<std::vector<int>> Sources() const {
@@ -110,12 +142,53 @@ class ReferenceParityTest : public ::testing::TestWithParam<const char*> {
   int eos_ = 0;
 };
 
-TEST_P(ReferenceParityTest, TokenizerMatchesMarianTokenizer) {
+// Source ids through the engine's own path: language codes resolved, their
+// tokens put where the family puts them.
+TEST_P(ReferenceParityTest, TokenizerMatchesTheReferenceTokenizer) {
+  std::vector<json> cases(reference_["sentences"].begin(),
+                          reference_["sentences"].end());
+  if (reference_.contains("tokenizer_cases")) {
+    cases.insert(cases.end(), reference_["tokenizer_cases"].begin(),
+                 reference_["tokenizer_cases"].end());
+  }
+  for (const json& item : cases) {
+    LanguageRequest languages = LanguagesOf(item);
+    if (item.contains("source_language") && !item.contains("target_language")) {
+      languages.source = item["source_language"];
+      languages.target = item["source_language"];
+    }
+    auto choice = engine_->ResolveLanguages(languages);
+    ASSERT_TRUE(choice.ok()) << choice.status();
+    const std::string text = item["text"];
+    auto source = engine_->CheckSource("text", text, 512, *choice);
+    ASSERT_TRUE(source.ok()) << source.status();
+    if (source->blank) {
+      // The engine decodes nothing for a blank text; the tokenizer still
+      // writes what Hugging Face's does.
+      auto ids = engine_->tokenizer().Encode(text);
+      ASSERT_TRUE(ids.ok());
+      source->ids = choice->source_prefix;
+      source->ids.insert(source->ids.end(), ids->begin(), ids->end());
+    }
+    const auto want = item.contains("source_ids")
+                          ? item["source_ids"].get<std::vector<int>>()
+                          : item["ids"].get<std::vector<int>>();
+    EXPECT_EQ(source->ids, want) << text;
+  }
+}
+
+// The forced first token of a multilingual fixture is the code its target
+// language names, through the engine's own resolution.
+TEST_P(ReferenceParityTest, TargetLanguageTokenIsForcedFirst) {
   for (const json& sentence : reference_["sentences"]) {
-    auto ids = engine_->tokenizer().Encode(sentence["text"].get<std::string>());
-    ASSERT_TRUE(ids.ok()) << ids.status();
-    EXPECT_EQ(*ids, sentence["source_ids"].get<std::vector<int>>())
-        << sentence["text"];
+    if (!sentence.contains("forced_bos_token_id")) GTEST_SKIP();
+    auto choice = engine_->ResolveLanguages(LanguagesOf(sentence));
+    ASSERT_TRUE(choice.ok()) << choice.status();
+    EXPECT_EQ(choice->forced_target,
+              std::vector<int>{sentence["forced_bos_token_id"].get<int>()});
+    const json& best = sentence["decoding"]["greedy"]["hypotheses"][0];
+    EXPECT_EQ(best["ids"][0].get<int>(),
+              sentence["forced_bos_token_id"].get<int>());
   }
 }
 
@@ -261,6 +334,60 @@ TEST_P(ReferenceParityTest, Int8TeacherForcedLogitsStayCloseToFloat32) {
       relative, worst, argmax_equal, positions_checked);
 }
 
+// bfloat16 (oneDNN; emulated on CPUs without AVX512-BF16) is a backend
+// matter: every family's logits stay within its 8-bit mantissa's error.
+TEST_P(ReferenceParityTest, BFloat16TeacherForcedLogitsStayCloseToFloat32) {
+  LoadOptions options;
+  options.compute_type = ComputeType::kBFloat16;
+  auto engine = Engine::Load(dir_, options);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  const auto& model = (*engine)->model();
+  const int vocab = model->config().vocab_size;
+  int positions_checked = 0, argmax_equal = 0;
+  double error = 0, size = 0;
+  for (const json& sentence : reference_["sentences"]) {
+    const auto source = sentence["source_ids"].get<std::vector<int>>();
+    const json& forced = sentence["teacher_forced"];
+    const auto inputs = forced["decoder_input_ids"].get<std::vector<int>>();
+    const auto positions = forced["positions"].get<std::vector<int>>();
+    auto encoded = model->Encode({&source});
+    ASSERT_TRUE(encoded.ok());
+    DecoderCache cache;
+    std::vector<float> logits(vocab);
+    size_t next_check = 0;
+    for (size_t p = 0; p < inputs.size(); ++p) {
+      ASSERT_TRUE(
+          model
+              ->DecodeStep({{inputs[p], &cache, &(*encoded)[0]}}, logits.data())
+              .ok());
+      if (next_check >= positions.size() ||
+          positions[next_check] != static_cast<int>(p)) {
+        continue;
+      }
+      const json& want = forced["logits"][next_check];
+      for (int v = 0; v < vocab; ++v) {
+        const double diff = logits[v] - want[v].get<double>();
+        error += diff * diff;
+        size += want[v].get<double>() * want[v].get<double>();
+      }
+      argmax_equal +=
+          std::max_element(logits.begin(), logits.end()) - logits.begin() ==
+          forced["argmax"][next_check].get<int>();
+      ++next_check;
+      ++positions_checked;
+    }
+  }
+  ASSERT_GT(positions_checked, 0);
+  const double relative = std::sqrt(error / size);
+  EXPECT_LE(relative, 0.03) << "bfloat16 logits far from float32 ones";
+  EXPECT_GE(argmax_equal, positions_checked * 9 / 10)
+      << argmax_equal << " of " << positions_checked;
+  std::printf(
+      "bfloat16 vs PyTorch float32: relative RMS error %.4f, argmax equal "
+      "at %d of %d positions\n",
+      relative, argmax_equal, positions_checked);
+}
+
 TEST_P(ReferenceParityTest, EveryDecodingCaseMatchesAlone) {
   const auto sources = Sources();
   for (const json& decoding_case : reference_["cases"]) {
@@ -270,10 +397,10 @@ TEST_P(ReferenceParityTest, EveryDecodingCaseMatchesAlone) {
     ASSERT_TRUE(ValidateDecodingOptions(options, engine_->config()).ok())
         << name;
     for (size_t s = 0; s < sources.size(); ++s) {
-      const json& want =
-          reference_["sentences"][s]["decoding"][name]["hypotheses"];
-      const auto decoded =
-          DecodeTogether(engine_->model(), {sources[s]}, options);
+      const json& sentence = reference_["sentences"][s];
+      const json& want = sentence["decoding"][name]["hypotheses"];
+      const auto decoded = DecodeTogether(engine_->model(), {sources[s]},
+                                          {ForSentence(options, sentence)});
       ExpectHypothesesMatch(decoded[0].hypotheses, want,
                             name + " sentence " + std::to_string(s));
       if (options.beam_size == 1 && want[0].contains("token_logprobs")) {
@@ -295,7 +422,8 @@ TEST_P(ReferenceParityTest, BatchedRunsMatch) {
   const auto sources = Sources();
   for (const json& run : reference_["batched"]["runs"]) {
     const DecodingOptions options = OptionsFrom(run["glossa_options"]);
-    const auto decoded = DecodeTogether(engine_->model(), sources, options);
+    const auto decoded =
+        DecodeTogether(engine_->model(), sources, PerSentence(options));
     for (size_t s = 0; s < sources.size(); ++s) {
       ExpectHypothesesMatch(
           decoded[s].hypotheses, run["results"][s]["hypotheses"],
@@ -304,25 +432,26 @@ TEST_P(ReferenceParityTest, BatchedRunsMatch) {
   }
 }
 
+// The offline facade, one call per sentence with its languages as a
+// request names them.
 TEST_P(ReferenceParityTest, EngineTranslateMatchesGreedyText) {
-  std::vector<std::string> texts;
-  for (const json& sentence : reference_["sentences"]) {
-    texts.push_back(sentence["text"]);
-  }
   DecodingOptions options;
   options.max_output_tokens = 63;
-  auto results = engine_->Translate(texts, options, /*max_batch_size=*/3);
-  ASSERT_TRUE(results.ok()) << results.status();
-  for (size_t s = 0; s < texts.size(); ++s) {
-    EXPECT_EQ((*results)[s].hypotheses[0].text,
-              reference_["sentences"][s]["decoding"]["greedy"]["hypotheses"][0]
-                        ["text"]
-                            .get<std::string>());
+  for (const json& sentence : reference_["sentences"]) {
+    auto results =
+        engine_->Translate({sentence["text"]}, options,
+                           /*max_batch_size=*/3, LanguagesOf(sentence));
+    ASSERT_TRUE(results.ok()) << results.status();
+    EXPECT_EQ((*results)[0].hypotheses[0].text,
+              sentence["decoding"]["greedy"]["hypotheses"][0]["text"]
+                  .get<std::string>());
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ReferenceParityTest,
-                         ::testing::Values("tiny-swish", "tiny-gelu"),
+                         ::testing::Values("tiny-swish", "tiny-gelu",
+                                           "tiny-nllb", "tiny-m2m100",
+                                           "tiny-mbart50"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');
