@@ -7,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "base/file_util.h"
 #include "base/status_macros.h"
+#include "model/tokenizer/vocab_json.h"
 
 namespace glossa::model {
 namespace {
@@ -66,10 +67,10 @@ absl::StatusOr<std::unique_ptr<FairseqTokenizer>> FairseqTokenizer::Load(
   }
   std::unique_ptr<FairseqTokenizer> tokenizer(new FairseqTokenizer());
   ASSIGN_OR_RETURN(tokenizer->spm_, SentencePieceModel::Load(spm_path));
-  ASSIGN_OR_RETURN(const std::vector<std::string> pieces,
-                   tokenizer->spm_->Pieces());
   int first_code_id = 0;
   if (numbering == Numbering::kFairseqOffset) {
+    ASSIGN_OR_RETURN(const std::vector<std::string> pieces,
+                     tokenizer->spm_->Pieces());
     tokenizer->vocabulary_file_ = kSpmFile;
     tokenizer->id_to_piece_.assign(pieces.size() + kFairseqOffset, "");
     tokenizer->special_.assign(tokenizer->id_to_piece_.size(), false);
@@ -81,44 +82,20 @@ absl::StatusOr<std::unique_ptr<FairseqTokenizer>> FairseqTokenizer::Load(
     }
     first_code_id = static_cast<int>(pieces.size()) + kFairseqOffset;
   } else {
-    const std::string vocab_path = dir + "/vocab.json";
     tokenizer->vocabulary_file_ = "vocab.json";
-    ASSIGN_OR_RETURN(std::string vocab_text,
-                     base::ReadFileToString(vocab_path));
-    const json vocab =
-        json::parse(vocab_text, nullptr, /*allow_exceptions=*/false);
-    if (vocab.is_discarded() || !vocab.is_object() || vocab.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          vocab_path, ": not a JSON object mapping pieces to ids"));
-    }
-    for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-      if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 ||
-          it.value().get<int64_t>() > (1 << 24)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(vocab_path, ": piece '", it.key(),
-                         "' has an invalid id ", it.value().dump()));
-      }
-      const int id = it.value().get<int>();
-      if (id >= static_cast<int>(tokenizer->id_to_piece_.size())) {
-        tokenizer->id_to_piece_.resize(id + 1);
-      }
-      tokenizer->id_to_piece_[id] = it.key();
-      tokenizer->piece_to_id_[it.key()] = id;
-    }
-    tokenizer->special_.assign(tokenizer->id_to_piece_.size(), false);
+    ASSIGN_OR_RETURN(VocabJson vocab, ReadVocabJson(dir + "/vocab.json"));
+    tokenizer->special_.assign(vocab.id_to_piece.size(), false);
     int* const special_ids[] = {nullptr, &tokenizer->pad_id_,
                                 &tokenizer->eos_id_, &tokenizer->unk_id_};
     for (int k = 0; k < 4; ++k) {
-      const auto it = tokenizer->piece_to_id_.find(kFairseqSpecials[k]);
-      if (it == tokenizer->piece_to_id_.end()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            vocab_path, ": lacks the special token ", kFairseqSpecials[k]));
-      }
-      if (special_ids[k] != nullptr) *special_ids[k] = it->second;
-      tokenizer->special_[it->second] = true;
+      ASSIGN_OR_RETURN(const int id, vocab.SpecialId(kFairseqSpecials[k]));
+      if (special_ids[k] != nullptr) *special_ids[k] = id;
+      tokenizer->special_[id] = true;
     }
+    tokenizer->piece_to_id_ = std::move(vocab.piece_to_id);
+    tokenizer->id_to_piece_ = std::move(vocab.id_to_piece);
     // HF: the codes follow len(vocab.json), whatever its largest id.
-    first_code_id = static_cast<int>(vocab.size());
+    first_code_id = static_cast<int>(vocab.entries);
   }
   RETURN_IF_ERROR(tokenizer->ReadLanguages(dir, first_code_id));
   return tokenizer;

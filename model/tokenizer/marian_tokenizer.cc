@@ -1,12 +1,10 @@
 #include "model/tokenizer/marian_tokenizer.h"
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "base/file_util.h"
 #include "base/status_macros.h"
+#include "model/tokenizer/vocab_json.h"
 
 namespace glossa::model {
 
@@ -17,42 +15,12 @@ absl::StatusOr<std::unique_ptr<MarianTokenizer>> MarianTokenizer::Load(
                    SentencePieceModel::Load(dir + "/source.spm"));
   ASSIGN_OR_RETURN(tokenizer->target_,
                    SentencePieceModel::Load(dir + "/target.spm"));
-  const std::string vocab_path = dir + "/vocab.json";
-  ASSIGN_OR_RETURN(std::string vocab_text, base::ReadFileToString(vocab_path));
-  const nlohmann::json vocab =
-      nlohmann::json::parse(vocab_text, nullptr, /*allow_exceptions=*/false);
-  if (vocab.is_discarded() || !vocab.is_object() || vocab.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(vocab_path, ": not a JSON object mapping pieces to ids"));
-  }
-  int max_id = -1;
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 ||
-        it.value().get<int64_t>() > (1 << 24)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(vocab_path, ": piece '", it.key(),
-                       "' has an invalid id ", it.value().dump()));
-    }
-    max_id = std::max(max_id, it.value().get<int>());
-  }
-  tokenizer->id_to_piece_.resize(max_id + 1);
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    const int id = it.value().get<int>();
-    tokenizer->piece_to_id_[it.key()] = id;
-    tokenizer->id_to_piece_[id] = it.key();
-  }
-  const auto special = [&](const char* piece, int* id) -> absl::Status {
-    auto it = tokenizer->piece_to_id_.find(piece);
-    if (it == tokenizer->piece_to_id_.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(vocab_path, ": lacks the special token ", piece));
-    }
-    *id = it->second;
-    return absl::OkStatus();
-  };
-  RETURN_IF_ERROR(special("</s>", &tokenizer->eos_id_));
-  RETURN_IF_ERROR(special("<unk>", &tokenizer->unk_id_));
-  RETURN_IF_ERROR(special("<pad>", &tokenizer->pad_id_));
+  ASSIGN_OR_RETURN(VocabJson vocab, ReadVocabJson(dir + "/vocab.json"));
+  ASSIGN_OR_RETURN(tokenizer->eos_id_, vocab.SpecialId("</s>"));
+  ASSIGN_OR_RETURN(tokenizer->unk_id_, vocab.SpecialId("<unk>"));
+  ASSIGN_OR_RETURN(tokenizer->pad_id_, vocab.SpecialId("<pad>"));
+  tokenizer->piece_to_id_ = std::move(vocab.piece_to_id);
+  tokenizer->id_to_piece_ = std::move(vocab.id_to_piece);
   LanguageTokens& languages = tokenizer->languages_;
   for (size_t id = 0; id < tokenizer->id_to_piece_.size(); ++id) {
     absl::string_view piece = tokenizer->id_to_piece_[id];

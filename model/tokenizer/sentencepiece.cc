@@ -124,11 +124,8 @@ SentencePieceModel::~SentencePieceModel() {
   library_->free_processor(processor_);
 }
 
-absl::StatusOr<std::vector<std::string>> SentencePieceModel::Pieces() const {
-  char* buffer = nullptr;
-  size_t size = 0;
-  const int count = library_->pieces(processor_, &buffer, &size);
-  if (count < 0) return absl::InternalError("SentencePiece pieces failed");
+std::vector<std::string> SentencePieceModel::TakePieces(char* buffer,
+                                                        int count) const {
   std::vector<std::string> pieces;
   pieces.reserve(count);
   size_t start = 0;
@@ -140,6 +137,14 @@ absl::StatusOr<std::vector<std::string>> SentencePieceModel::Pieces() const {
   return pieces;
 }
 
+absl::StatusOr<std::vector<std::string>> SentencePieceModel::Pieces() const {
+  char* buffer = nullptr;
+  size_t size = 0;
+  const int count = library_->pieces(processor_, &buffer, &size);
+  if (count < 0) return absl::InternalError("SentencePiece pieces failed");
+  return TakePieces(buffer, count);
+}
+
 absl::StatusOr<std::vector<std::string>> SentencePieceModel::Encode(
     absl::string_view text) const {
   char* buffer = nullptr;
@@ -147,15 +152,7 @@ absl::StatusOr<std::vector<std::string>> SentencePieceModel::Encode(
   const int count =
       library_->encode(processor_, text.data(), text.size(), &buffer, &size);
   if (count < 0) return absl::InternalError("SentencePiece encode failed");
-  std::vector<std::string> pieces;
-  pieces.reserve(count);
-  size_t start = 0;
-  for (int i = 0; i < count; ++i) {
-    pieces.emplace_back(buffer + start);
-    start += pieces.back().size() + 1;
-  }
-  library_->free_buffer(buffer);
-  return pieces;
+  return TakePieces(buffer, count);
 }
 
 std::string SentencePieceModel::Decode(

@@ -37,6 +37,8 @@ class SentencePieceModel {
  private:
   SentencePieceModel(const ShimLibrary* library, void* processor)
       : library_(library), processor_(processor) {}
+  // The `count` NUL-separated pieces of a shim buffer, which is freed.
+  std::vector<std::string> TakePieces(char* buffer, int count) const;
   const ShimLibrary* library_;
   void* processor_;
 };
