@@ -7,6 +7,19 @@
 
 namespace glossa::model {
 
+ModelConfig BartStyleDefaults(const char* model_type) {
+  ModelConfig config;
+  config.model_type = model_type;
+  config.max_position_embeddings = 1024;
+  config.encoder_layers = config.decoder_layers = 12;
+  config.encoder_ffn_dim = config.decoder_ffn_dim = 4096;
+  config.encoder_attention_heads = config.decoder_attention_heads = 16;
+  config.d_model = 1024;
+  config.num_beams = 1;
+  config.max_length = 20;
+  return config;
+}
+
 absl::Status ReadBartStyleFields(const JsonFields& fields,
                                  ModelConfig* config) {
   ModelConfig& c = *config;

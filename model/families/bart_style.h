@@ -15,6 +15,12 @@ namespace glossa::model {
 // are absent keep what `config` holds (the family's defaults).
 absl::Status ReadBartStyleFields(const JsonFields& fields, ModelConfig* config);
 
+// The defaults every BART-derived config class shares (the "large" shape:
+// d_model 1024, 12 + 12 layers, 16 heads, FFN 4096, 1024 positions;
+// PretrainedConfig's num_beams 1 and max_length 20); each family sets the
+// rest (vocabulary, special tokens, architecture).
+ModelConfig BartStyleDefaults(const char* model_type);
+
 // The same keys back, as transformers writes them.
 nlohmann::json BartStyleConfigJson(const ModelConfig& config);
 

@@ -14,20 +14,12 @@ namespace {
 
 // transformers' M2M100Config defaults for keys a config.json leaves out.
 ModelConfig M2M100Defaults() {
-  ModelConfig config;
-  config.model_type = "m2m_100";
+  ModelConfig config = BartStyleDefaults("m2m_100");
   config.vocab_size = 128112;
-  config.max_position_embeddings = 1024;
-  config.encoder_layers = config.decoder_layers = 12;
-  config.encoder_ffn_dim = config.decoder_ffn_dim = 4096;
-  config.encoder_attention_heads = config.decoder_attention_heads = 16;
-  config.d_model = 1024;
   config.pad_token_id = 1;
   config.eos_token_id = 2;
   config.decoder_start_token_id = 2;
   config.forced_eos_token_id = -1;
-  config.num_beams = 1;
-  config.max_length = 20;
   Architecture& a = config.architecture;
   a.activation = Activation::kRelu;
   a.embedding_scale = 32.0f;  // sqrt(1024): scale_embedding defaults on

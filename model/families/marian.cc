@@ -13,21 +13,13 @@ namespace {
 // transformers' MarianConfig defaults, and PretrainedConfig's for the
 // generation fields, for keys a config.json leaves out.
 ModelConfig MarianDefaults() {
-  ModelConfig config;
-  config.model_type = "marian";
+  ModelConfig config = BartStyleDefaults("marian");
   config.vocab_size = 58101;
-  config.max_position_embeddings = 1024;
-  config.encoder_layers = config.decoder_layers = 12;
-  config.encoder_ffn_dim = config.decoder_ffn_dim = 4096;
-  config.encoder_attention_heads = config.decoder_attention_heads = 16;
-  config.d_model = 1024;
   config.pad_token_id = 58100;
   config.eos_token_id = 0;
   config.decoder_start_token_id = 58100;
   config.forced_eos_token_id = 0;
   config.share_encoder_decoder_embeddings = true;
-  config.num_beams = 1;
-  config.max_length = 20;
   config.architecture.activation = Activation::kGelu;
   config.never_generate_pad = true;
   return config;

@@ -14,19 +14,11 @@ namespace {
 
 // transformers' MBartConfig defaults for keys a config.json leaves out.
 ModelConfig MBartDefaults() {
-  ModelConfig config;
-  config.model_type = "mbart";
+  ModelConfig config = BartStyleDefaults("mbart");
   config.vocab_size = 50265;
-  config.max_position_embeddings = 1024;
-  config.encoder_layers = config.decoder_layers = 12;
-  config.encoder_ffn_dim = config.decoder_ffn_dim = 4096;
-  config.encoder_attention_heads = config.decoder_attention_heads = 16;
-  config.d_model = 1024;
   config.pad_token_id = 1;
   config.eos_token_id = 2;
   config.forced_eos_token_id = 2;
-  config.num_beams = 1;
-  config.max_length = 20;
   Architecture& a = config.architecture;
   a.activation = Activation::kGelu;
   a.pre_norm = true;
