@@ -46,7 +46,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libgrpc++1.51 libprotobuf32 libabsl20220623 \
       libdnnl2 libgomp1 \
-      libsentencepiece0 \
+      libsentencepiece0 libicu72 \
       libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 \
       libcpp-httplib0.11 \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
