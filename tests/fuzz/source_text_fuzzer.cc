@@ -1,14 +1,18 @@
 // Untrusted source text through the engine's one check (size bound, UTF-8,
 // blank, tokenization, length) with the fixture's real tokenizer, and ids
-// back to text through the detokenizer.
+// back to text through the detokenizer; the same for the byte-level BPE
+// tokenizer (its pre-tokenizer regex and merge heap), whose round trip
+// must also give back valid UTF-8.
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "base/utf8.h"
 #include "model/engine.h"
 #include "model/families/family.h"
+#include "model/tokenizer/bart_tokenizer.h"
 #include "model/tokenizer/marian_tokenizer.h"
 
 namespace {
@@ -32,6 +36,17 @@ const glossa::model::Engine& TheEngine() {
   return **engine;
 }
 
+const glossa::model::BartTokenizer& TheBpeTokenizer() {
+  static const glossa::model::BartTokenizer* tokenizer = [] {
+    auto loaded = glossa::model::BartTokenizer::Load(
+        std::string(GLOSSA_SOURCE_DIR) +
+        "/tests/reference/fixtures/bart-tokenizer");
+    if (!loaded.ok()) std::abort();
+    return loaded->release();
+  }();
+  return *tokenizer;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -43,5 +58,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<int> ids(size / sizeof(int));
   if (!ids.empty()) std::memcpy(ids.data(), data, ids.size() * sizeof(int));
   (void)engine.Decode(ids);
+
+  const glossa::model::BartTokenizer& bpe = TheBpeTokenizer();
+  if (glossa::base::IsValidUtf8(text)) {
+    auto bpe_ids = bpe.Encode(text);
+    if (!bpe_ids.ok() || !glossa::base::IsValidUtf8(bpe.Decode(*bpe_ids))) {
+      std::abort();
+    }
+  }
+  if (!glossa::base::IsValidUtf8(bpe.Decode(ids))) std::abort();
   return 0;
 }

@@ -1,0 +1,76 @@
+#include "model/tokenizer/bart_tokenizer.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/file_util.h"
+#include "base/status_macros.h"
+#include "base/utf8.h"
+#include "model/io/json_fields.h"
+
+namespace glossa::model {
+namespace {
+
+constexpr const char* kSpecials[] = {"<s>", "<pad>", "</s>", "<unk>", "<mask>"};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BartTokenizer>> BartTokenizer::Load(
+    const std::string& dir) {
+  for (const char* file : {"vocab.json", "merges.txt"}) {
+    if (!base::ReadFileToString(absl::StrCat(dir, "/", file)).ok()) {
+      return absl::NotFoundError(absl::StrCat(
+          dir, " lacks ", file,
+          ": a BART tokenizer needs vocab.json and merges.txt (the hub "
+          "repository ships both beside tokenizer.json)"));
+    }
+  }
+  std::unique_ptr<BartTokenizer> tokenizer(new BartTokenizer());
+  ASSIGN_OR_RETURN(tokenizer->bpe_, ByteLevelBpe::Load(dir + "/vocab.json",
+                                                       dir + "/merges.txt"));
+  const ByteLevelBpe& bpe = *tokenizer->bpe_;
+  tokenizer->special_.assign(bpe.vocab_size(), false);
+  for (const char* piece : kSpecials) {
+    const int id = bpe.IdOf(piece);
+    if (id >= 0) tokenizer->special_[id] = true;
+  }
+  int* const ids[] = {&tokenizer->bos_id_, &tokenizer->pad_id_,
+                      &tokenizer->eos_id_, &tokenizer->unk_id_};
+  for (int i = 0; i < 4; ++i) {
+    *ids[i] = bpe.IdOf(kSpecials[i]);
+    if (*ids[i] < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          dir, "/vocab.json: lacks the special token ", kSpecials[i]));
+    }
+  }
+
+  const std::string config_path = dir + "/tokenizer_config.json";
+  if (absl::StatusOr<std::string> text = base::ReadFileToString(config_path);
+      text.ok()) {
+    ASSIGN_OR_RETURN(const JsonFields fields,
+                     JsonFields::Parse(*text, config_path));
+    RETURN_IF_ERROR(
+        fields.ReadBool("add_prefix_space", &tokenizer->add_prefix_space_));
+    RETURN_IF_ERROR(fields.ReadBool("clean_up_tokenization_spaces",
+                                    &tokenizer->clean_up_spaces_));
+  }
+  return tokenizer;
+}
+
+absl::StatusOr<std::vector<int>> BartTokenizer::Encode(
+    absl::string_view text) const {
+  std::vector<int> ids = {bos_id_};
+  ASSIGN_OR_RETURN(const std::vector<int> body,
+                   add_prefix_space_
+                       ? bpe_->Encode(absl::StrCat(" ", text), unk_id_)
+                       : bpe_->Encode(text, unk_id_));
+  ids.insert(ids.end(), body.begin(), body.end());
+  ids.push_back(eos_id_);
+  return ids;
+}
+
+std::string BartTokenizer::Decode(absl::Span<const int> ids) const {
+  std::string text = base::SanitizeUtf8(bpe_->DecodeBytes(ids, special_));
+  if (clean_up_spaces_) text = CleanUpTokenizationSpaces(text);
+  return text;
+}
+
+}  // namespace glossa::model
