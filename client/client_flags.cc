@@ -52,6 +52,12 @@ ABSL_FLAG(int, max_output_tokens, 0,
           "Most tokens per output, EOS included (0: server default). Also "
           "generate's max_new_tokens.");
 ABSL_FLAG(int, min_output_tokens, 0, "Fewest tokens per output.");
+ABSL_FLAG(double, repetition_penalty, 1.0,
+          "Repeated tokens' scores divided (> 1 discourages repeats).");
+ABSL_FLAG(int, no_repeat_ngram_size, 0,
+          "No n-gram of this size twice in an output (0: off).");
+ABSL_FLAG(bool, early_stopping, false,
+          "translate: beam search ends once beam_size hypotheses ended.");
 ABSL_FLAG(bool, sample, false, "Sample instead of greedy / beam search.");
 ABSL_FLAG(double, temperature, 1.0, "Sampling temperature, > 0.");
 ABSL_FLAG(int, top_k, 0, "Sampling: k most likely tokens (0: off).");
@@ -109,6 +115,14 @@ v1::TranslateOptions TranslateOptionsFromFlags() {
   if (absl::GetFlag(FLAGS_min_output_tokens) != 0) {
     options.set_min_output_tokens(absl::GetFlag(FLAGS_min_output_tokens));
   }
+  if (absl::GetFlag(FLAGS_repetition_penalty) != 1.0) {
+    options.set_repetition_penalty(
+        static_cast<float>(absl::GetFlag(FLAGS_repetition_penalty)));
+  }
+  if (absl::GetFlag(FLAGS_no_repeat_ngram_size) != 0) {
+    options.set_no_repeat_ngram_size(absl::GetFlag(FLAGS_no_repeat_ngram_size));
+  }
+  if (absl::GetFlag(FLAGS_early_stopping)) options.set_early_stopping(true);
   if (absl::GetFlag(FLAGS_sample)) SetSampling(options.mutable_sampling());
   options.set_return_scores(absl::GetFlag(FLAGS_scores));
   return options;
@@ -130,6 +144,13 @@ v1::GenerateRequest GenerateRequestFromFlags(const std::string& text) {
   }
   if (absl::GetFlag(FLAGS_min_output_tokens) != 0) {
     request.set_min_new_tokens(absl::GetFlag(FLAGS_min_output_tokens));
+  }
+  if (absl::GetFlag(FLAGS_repetition_penalty) != 1.0) {
+    request.set_repetition_penalty(
+        static_cast<float>(absl::GetFlag(FLAGS_repetition_penalty)));
+  }
+  if (absl::GetFlag(FLAGS_no_repeat_ngram_size) != 0) {
+    request.set_no_repeat_ngram_size(absl::GetFlag(FLAGS_no_repeat_ngram_size));
   }
   if (absl::GetFlag(FLAGS_sample)) SetSampling(request.mutable_sampling());
   for (const std::string& stop : absl::GetFlag(FLAGS_stop)) {

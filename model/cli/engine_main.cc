@@ -33,6 +33,12 @@ ABSL_FLAG(int, num_hypotheses, 1,
 ABSL_FLAG(float, length_penalty, 1.0f, "Beam length penalty exponent.");
 ABSL_FLAG(int, max_output_tokens, 0, "Output token limit; 0 = model limit.");
 ABSL_FLAG(int, min_output_tokens, 0, "Minimum output tokens (EOS included).");
+ABSL_FLAG(float, repetition_penalty, 1.0f,
+          "Repeated tokens' scores divided (> 1 discourages repeats).");
+ABSL_FLAG(int, no_repeat_ngram_size, 0,
+          "No n-gram of this size twice in an output (0 = off).");
+ABSL_FLAG(bool, early_stopping, false,
+          "Beam search ends once beam_size hypotheses have ended.");
 ABSL_FLAG(bool, sampling, false, "Sample instead of argmax/beam search.");
 ABSL_FLAG(float, temperature, 1.0f, "Sampling temperature.");
 ABSL_FLAG(int, top_k, 0, "Sampling: keep the k most likely tokens (0 = all).");
@@ -107,6 +113,9 @@ absl::Status Translate() {
   options.top_k = absl::GetFlag(FLAGS_top_k);
   options.top_p = absl::GetFlag(FLAGS_top_p);
   options.seed = absl::GetFlag(FLAGS_seed);
+  options.repetition_penalty = absl::GetFlag(FLAGS_repetition_penalty);
+  options.no_repeat_ngram_size = absl::GetFlag(FLAGS_no_repeat_ngram_size);
+  options.early_stopping = absl::GetFlag(FLAGS_early_stopping);
 
   std::vector<std::string> lines;
   for (std::string line; std::getline(std::cin, line);) {

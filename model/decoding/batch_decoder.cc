@@ -12,6 +12,20 @@
 #include "model/kernels/ops.h"
 
 namespace glossa::model {
+namespace {
+
+// The decoder sequence the repetition rules look at: the start token, then
+// what was generated (Hugging Face's input_ids).
+std::vector<int> DecoderHistory(const ModelConfig& config,
+                                const std::vector<int>& tokens) {
+  std::vector<int> history;
+  history.reserve(tokens.size() + 1);
+  history.push_back(config.decoder_start_token_id);
+  history.insert(history.end(), tokens.begin(), tokens.end());
+  return history;
+}
+
+}  // namespace
 
 struct BatchDecoder::Sequence {
   struct Beam {
@@ -207,6 +221,15 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   const bool prefix_step = sequence.generated < static_cast<int>(prefix.size());
   const float prefix_logit =
       prefix_step ? logits[prefix[sequence.generated]] : 0.0f;
+  // The penalties change the choice, not the reported probability: keep
+  // the raw logits of the tokens they may touch.
+  std::vector<int> history;
+  std::vector<float> history_logits;
+  if (HasRepetitionRules(sequence.options)) {
+    history = DecoderHistory(config, beam.tokens);
+    for (const int id : history) history_logits.push_back(logits[id]);
+    ApplyRepetitionRules(sequence.options, history, 0.0f, logits);
+  }
   ApplyGenerationRules(config, sequence.generated,
                        sequence.options.min_output_tokens, sequence.max_output,
                        sequence.options.forced_prefix, logits);
@@ -220,6 +243,9 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   } else {
     token = Argmax(logits, vocab);
     logit = logits[token];
+  }
+  for (size_t i = 0; i < history.size(); ++i) {
+    if (history[i] == token) logit = history_logits[i];
   }
   if (prefix_step && token == prefix[sequence.generated]) logit = prefix_logit;
   ++sequence.generated;
@@ -267,6 +293,11 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
     const float row_log_z = LogSumExp(row, vocab);
     if (!std::isfinite(row_log_z)) return Fail(sequence, event);
     const float log_z = forced ? 0.0f : row_log_z;
+    if (HasRepetitionRules(sequence.options)) {
+      ApplyRepetitionRules(sequence.options,
+                           DecoderHistory(config, sequence.beams[b].tokens),
+                           row_log_z, row);
+    }
     ApplyGenerationRules(
         config, sequence.generated, sequence.options.min_output_tokens,
         sequence.max_output, sequence.options.forced_prefix, row);
@@ -281,8 +312,14 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
   for (size_t rank = 0; rank < candidates.size(); ++rank) {
     const BeamCandidate& candidate = candidates[rank];
     if (candidate.token == config.eos_token_id) {
-      // EOS only ends a hypothesis from within the top num_beams.
-      if (static_cast<int>(rank) >= num_beams) continue;
+      // EOS only ends a hypothesis from within the top num_beams. A banned
+      // one (-inf, at a forced step) never does: Hugging Face's first step
+      // keeps num_beams - 1 dummy beams at -1e9 whose forced tokens rank
+      // above it, and an -inf hypothesis would fill the finished list
+      // (and, with early_stopping, end the search).
+      if (static_cast<int>(rank) >= num_beams || std::isinf(candidate.score)) {
+        continue;
+      }
       sequence.finished->Add(sequence.beams[candidate.parent].tokens,
                              candidate.score, current_length, /*eos=*/true);
     } else {
@@ -291,7 +328,8 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
     if (static_cast<int>(next.size()) == num_beams) break;
   }
   bool done =
-      sequence.finished->IsDone(candidates.front().score, current_length);
+      sequence.finished->IsDone(candidates.front().score, current_length,
+                                sequence.options.early_stopping);
   ++sequence.generated;
   const bool at_limit = sequence.generated >= sequence.max_output;
   if (!done && at_limit) {

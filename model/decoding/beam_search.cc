@@ -29,8 +29,9 @@ void BeamHypotheses::Add(std::vector<int> tokens, double sum_logprobs,
 }
 
 bool BeamHypotheses::IsDone(double best_running_sum_logprobs,
-                            int current_length) const {
+                            int current_length, bool early_stopping) const {
   if (size() < num_beams_) return false;
+  if (early_stopping) return true;
   const double best_attainable =
       best_running_sum_logprobs /
       std::pow(static_cast<double>(current_length), length_penalty_);

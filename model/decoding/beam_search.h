@@ -6,7 +6,7 @@
 #include "model/decoding/hypothesis.h"
 
 // Hugging Face's beam search bookkeeping (BeamSearchScorer with
-// early_stopping=False), kept separate from the model so that it can be
+// early_stopping True or False), kept separate from the model so that it can be
 // tested on its own.
 namespace glossa::model {
 
@@ -21,9 +21,11 @@ class BeamHypotheses {
   // `eos`: the hypothesis ended on end-of-sentence (not cut off by the
   // length limit).
   void Add(std::vector<int> tokens, double sum_logprobs, int length, bool eos);
-  // The early_stopping=False rule: done when full and the best running
-  // candidate, normalised at the current length, cannot beat the worst kept.
-  bool IsDone(double best_running_sum_logprobs, int current_length) const;
+  // Done when full and, with early_stopping, at once; without it (Hugging
+  // Face's early_stopping=False), once the best running candidate,
+  // normalised at the current length, cannot beat the worst kept.
+  bool IsDone(double best_running_sum_logprobs, int current_length,
+              bool early_stopping = false) const;
   // Best first.
   std::vector<Hypothesis> Best(int count) const;
   int size() const { return static_cast<int>(hypotheses_.size()); }

@@ -28,7 +28,8 @@ OptionFieldNames OptionFieldNames::WithPrefix(const std::string& prefix) {
   OptionFieldNames names;
   for (std::string* name :
        {&names.beam_size, &names.num_hypotheses, &names.length_penalty,
-        &names.max_output_tokens, &names.min_output_tokens, &names.sampling}) {
+        &names.max_output_tokens, &names.min_output_tokens, &names.sampling,
+        &names.repetition_penalty, &names.no_repeat_ngram_size}) {
     *name = prefix + *name;
   }
   for (std::string* name : {&names.temperature, &names.top_k, &names.top_p}) {
@@ -68,6 +69,17 @@ absl::Status ValidateDecodingOptions(const DecodingOptions& options,
   if (!(options.length_penalty >= -10.0f && options.length_penalty <= 10.0f)) {
     return OutOfRange(fields.length_penalty, "[-10, 10]",
                       options.length_penalty);
+  }
+  if (!(options.repetition_penalty > 0.0f &&
+        options.repetition_penalty <= 100.0f)) {
+    return OutOfRange(fields.repetition_penalty, "(0, 100]",
+                      options.repetition_penalty, " (1 = off)");
+  }
+  if (absl::Status s =
+          CheckRange(fields.no_repeat_ngram_size, options.no_repeat_ngram_size,
+                     0, limits.max_no_repeat_ngram_size, " (0 = off)");
+      !s.ok()) {
+    return s;
   }
   int max_allowed = config.max_position_embeddings;
   if (limits.max_output_tokens > 0) {

@@ -42,12 +42,26 @@ struct DecodingOptions {
   // the target language of NLLB / M2M100 / mBART-50, or the config's
   // forced_bos_token_id. Part of the hypotheses' tokens.
   std::vector<int> forced_prefix;
+  // Hugging Face's RepetitionPenaltyLogitsProcessor: every token already in
+  // the decoder sequence (start token included) has its score divided by
+  // this when positive, multiplied when negative (raw logits in greedy
+  // search and sampling, log-probabilities in beam search). 1 = off.
+  float repetition_penalty = 1.0f;
+  // NoRepeatNGramLogitsProcessor: no n-gram of this size occurs twice in
+  // the decoder sequence. 0 = off.
+  int no_repeat_ngram_size = 0;
+  // Beam search ends as soon as num_beams hypotheses have finished (Hugging
+  // Face's early_stopping=True), instead of when no open beam can beat the
+  // worst finished one.
+  bool early_stopping = false;
 };
 
 // Upper bounds a caller (a server's flags) imposes beyond the model's own.
 struct DecodingLimits {
   int max_beam_size = 16;
   int max_output_tokens = 0;  // 0 = the model's max_position_embeddings
+  // Repeated-n-gram bans look back over this many tokens at most.
+  int max_no_repeat_ngram_size = 16;
 };
 
 // What each option is called in the caller's API, so that one validator
@@ -63,6 +77,8 @@ struct OptionFieldNames {
   std::string temperature = "temperature";
   std::string top_k = "top_k";
   std::string top_p = "top_p";
+  std::string repetition_penalty = "repetition_penalty";
+  std::string no_repeat_ngram_size = "no_repeat_ngram_size";
 
   // Every name with `prefix` in front ("options." -> "options.beam_size");
   // the sampling controls also get the sampling name ("options.sampling.").

@@ -13,6 +13,36 @@ namespace {
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 }  // namespace
 
+bool HasRepetitionRules(const DecodingOptions& options) {
+  return options.repetition_penalty != 1.0f || options.no_repeat_ngram_size > 0;
+}
+
+void ApplyRepetitionRules(const DecodingOptions& options,
+                          absl::Span<const int> history, float log_z,
+                          float* scores) {
+  const float penalty = options.repetition_penalty;
+  if (penalty != 1.0f) {
+    std::vector<int> seen(history.begin(), history.end());
+    std::sort(seen.begin(), seen.end());
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+    for (const int id : seen) {
+      const float score = scores[id] - log_z;
+      scores[id] = (score < 0 ? score * penalty : score / penalty) + log_z;
+    }
+  }
+  // Ban every token that ended an n-gram whose first n-1 tokens equal the
+  // sequence's last n-1 (n = 1: every token seen).
+  const int n = options.no_repeat_ngram_size;
+  const int length = static_cast<int>(history.size());
+  if (n <= 0 || length + 1 < n) return;
+  const absl::Span<const int> tail = history.subspan(length + 1 - n);
+  for (int i = 0; i + n - 1 < length; ++i) {
+    if (std::equal(tail.begin(), tail.end(), history.begin() + i)) {
+      scores[history[i + n - 1]] = kMinusInf;
+    }
+  }
+}
+
 bool IsForcedStep(const ModelConfig& config, int generated, int max_output,
                   absl::Span<const int> forced_prefix) {
   return (config.forced_eos_token_id >= 0 && generated + 1 >= max_output) ||

@@ -23,6 +23,21 @@ void ApplyGenerationRules(const ModelConfig& config, int generated,
                           int min_output, int max_output,
                           absl::Span<const int> forced_prefix, float* scores);
 
+// Hugging Face's RepetitionPenaltyLogitsProcessor and
+// NoRepeatNGramLogitsProcessor (options.repetition_penalty,
+// no_repeat_ngram_size) over `history`, the decoder sequence so far (start
+// token included), applied before the rules above as Hugging Face orders
+// them. `log_z` is what turns a row value into the score those processors
+// see: 0 when the row holds raw logits and they see logits (greedy,
+// sampling), the row's logsumexp when they see log-probabilities (beam
+// search keeps raw logits and shifts later).
+void ApplyRepetitionRules(const DecodingOptions& options,
+                          absl::Span<const int> history, float log_z,
+                          float* scores);
+
+// Whether the options turn on any rule of ApplyRepetitionRules.
+bool HasRepetitionRules(const DecodingOptions& options);
+
 // Whether the rules above force this step's token (its score is then 0 in
 // log space).
 bool IsForcedStep(const ModelConfig& config, int generated, int max_output,

@@ -121,6 +121,13 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
   if (in.has_min_output_tokens()) {
     options.min_output_tokens = in.min_output_tokens();
   }
+  if (in.has_repetition_penalty()) {
+    options.repetition_penalty = in.repetition_penalty();
+  }
+  if (in.has_no_repeat_ngram_size()) {
+    options.no_repeat_ngram_size = in.no_repeat_ngram_size();
+  }
+  if (in.has_early_stopping()) options.early_stopping = in.early_stopping();
   ASSIGN_OR_RETURN(
       validated.languages,
       ResolveLanguages(request.source_language(), request.target_language()));
@@ -156,6 +163,12 @@ absl::StatusOr<ValidatedGenerate> RequestValidator::ValidateGenerate(
   }
   if (request.has_min_new_tokens()) {
     options.min_output_tokens = request.min_new_tokens();
+  }
+  if (request.has_repetition_penalty()) {
+    options.repetition_penalty = request.repetition_penalty();
+  }
+  if (request.has_no_repeat_ngram_size()) {
+    options.no_repeat_ngram_size = request.no_repeat_ngram_size();
   }
   ASSIGN_OR_RETURN(
       validated.languages,

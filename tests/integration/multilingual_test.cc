@@ -166,6 +166,52 @@ TEST_F(MultilingualTest, TargetsSideBySideEqualSoloAnswers) {
   EXPECT_GT(differing_by_target, 0);
 }
 
+// repetition_penalty, no_repeat_ngram_size and early_stopping travel from
+// the request to the engine: over the channel, each answer equals the
+// engine's own with the same options (whose outputs
+// tests/model/decoding/option_parity_test.cc holds to the reference), and
+// the options change some of them.
+TEST_F(MultilingualTest, RepetitionOptionsOverTheChannelEqualTheEngines) {
+  int changed = 0;
+  for (const Sentence& sentence : *sentences_) {
+    for (int beam : {1, 4}) {
+      model::DecodingOptions options = oracle_->DefaultOptions();
+      options.beam_size = beam;
+      options.no_repeat_ngram_size = 1;
+      options.repetition_penalty = 1.3f;
+      options.early_stopping = beam > 1;
+      model::LanguageRequest languages;
+      languages.source = sentence.source_language;
+      languages.target = sentence.target_language;
+      auto expected =
+          oracle_->Translate({sentence.text}, options, 8, languages);
+      ASSERT_TRUE(expected.ok()) << expected.status();
+
+      v1::TranslateRequest request;
+      request.add_segments(sentence.text);
+      request.set_source_language(sentence.source_language);
+      request.set_target_language(sentence.target_language);
+      v1::TranslateOptions* o = request.mutable_options();
+      o->set_beam_size(beam);
+      o->set_no_repeat_ngram_size(1);
+      o->set_repetition_penalty(1.3f);
+      o->set_early_stopping(beam > 1);
+      v1::TranslateResponse response;
+      grpc::ClientContext context;
+      const grpc::Status status =
+          server_->NewStub()->Translate(&context, request, &response);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      const std::string served = response.translations(0).hypotheses(0).text();
+      EXPECT_EQ(served, (*expected)[0].hypotheses[0].text) << sentence.text;
+      if (served != Expected(sentence.text, sentence.source_language,
+                             sentence.target_language, beam)) {
+        ++changed;
+      }
+    }
+  }
+  EXPECT_GT(changed, 0);
+}
+
 TEST_F(MultilingualTest, AliasesMeanTheModelsCodes) {
   const Sentence& sentence = sentences_->front();
   v1::TranslateResponse by_code, by_alias;

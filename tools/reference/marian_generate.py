@@ -65,17 +65,51 @@ class _BeamHyps:
 
 
 
+@dataclass
+class Penalties:
+    """RepetitionPenaltyLogitsProcessor and NoRepeatNGramLogitsProcessor
+    settings (1.0 / 0: off)."""
+
+    repetition_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+
+
+def _penalize(scores: torch.Tensor, seqs: torch.Tensor, penalties: Penalties) -> None:
+    """In place, over each row's decoder ids so far (decoder start included):
+    every id already present has its score multiplied by the penalty when
+    negative, divided by it otherwise; then any token that would repeat an
+    n-gram of the row gets -inf."""
+    p = penalties.repetition_penalty
+    if p != 1.0:
+        for r in range(scores.shape[0]):
+            ids = sorted(set(seqs[r].tolist()))
+            vals = scores[r, ids]
+            scores[r, ids] = torch.where(vals < 0, vals * p, vals / p)
+    n = penalties.no_repeat_ngram_size
+    cur_len = seqs.shape[1]
+    if n > 0 and cur_len + 1 >= n:
+        for r in range(scores.shape[0]):
+            tokens = seqs[r].tolist()
+            tail = tuple(tokens[cur_len + 1 - n:])
+            banned = {tokens[i + n - 1] for i in range(cur_len - n + 1) if tuple(tokens[i:i + n - 1]) == tail}
+            if banned:
+                scores[r, sorted(banned)] = float("-inf")
+
+
 def _process_scores(model, scores: torch.Tensor, cur_len: int, min_length: int, max_length: int,
-                    forced_bos: Optional[torch.Tensor] = None) -> torch.Tensor:
+                    forced_bos: Optional[torch.Tensor] = None, seqs: Optional[torch.Tensor] = None,
+                    penalties: Optional[Penalties] = None) -> torch.Tensor:
     """The logits processors, in Hugging Face's order.
 
     cur_len: decoder sequence length so far, decoder start token included.
     forced_bos: [rows] target language code per row (multilingual models),
-    or None.
+    or None. seqs: [rows, cur_len] decoder ids so far, for the penalties.
     """
     cfg = model.config
     scores = scores.clone()
     eos = cfg["eos_token_id"]
+    if penalties is not None:
+        _penalize(scores, seqs, penalties)
     # NoBadWordsLogitsProcessor: single-token entries, EOS never banned.
     for seq in cfg["bad_words_ids"] or []:
         if len(seq) == 1 and seq[0] != eos:
@@ -98,7 +132,8 @@ def _process_scores(model, scores: torch.Tensor, cur_len: int, min_length: int, 
 def generate(model, input_ids: torch.Tensor, attention_mask: Optional[torch.Tensor] = None,
              num_beams: Optional[int] = None, max_length: Optional[int] = None, min_length: int = 0,
              length_penalty: float = 1.0, num_return_sequences: int = 1, early_stopping: bool = False,
-             stats: Optional[dict] = None, forced_bos_token_id=None) -> List[List[Hypothesis]]:
+             stats: Optional[dict] = None, forced_bos_token_id=None, repetition_penalty: float = 1.0,
+             no_repeat_ngram_size: int = 0) -> List[List[Hypothesis]]:
     """Greedy (num_beams == 1) or beam search, as Hugging Face's generate().
 
     max_length / min_length count the decoder sequence *including* the
@@ -116,6 +151,10 @@ def generate(model, input_ids: torch.Tensor, attention_mask: Optional[torch.Tens
     forced at the first step (ForcedBOSTokenLogitsProcessor; the target
     language of M2M100 / NLLB / mBART-50). Hugging Face takes one id per
     call; per row, each row decodes exactly as it would alone.
+
+    repetition_penalty, no_repeat_ngram_size: as Hugging Face's processors
+    (applied to raw logits in greedy search, to log-probabilities in beam
+    search); a greedy token's logprob stays the model's own.
     """
     cfg = model.config
     num_beams = cfg["num_beams"] if num_beams is None else num_beams
@@ -130,12 +169,14 @@ def generate(model, input_ids: torch.Tensor, attention_mask: Optional[torch.Tens
     model.eval()
     try:
         forced_bos = _per_row(forced_bos_token_id, input_ids.shape[0])
+        penalties = Penalties(repetition_penalty, no_repeat_ngram_size)
         enc = model.encode(input_ids, attention_mask)
         if num_beams == 1:
-            out, margins = _greedy(model, enc, attention_mask, max_length, min_length, forced_bos)
+            out, margins = _greedy(model, enc, attention_mask, max_length, min_length, forced_bos, penalties)
         else:
             out, margins = _beam_search(model, enc, attention_mask, num_beams, max_length, min_length,
-                                        length_penalty, num_return_sequences, early_stopping, forced_bos)
+                                        length_penalty, num_return_sequences, early_stopping, forced_bos,
+                                        penalties)
     finally:
         model.train(was_training)
     if stats is not None:
@@ -153,7 +194,7 @@ def _per_row(forced_bos_token_id, batch: int) -> Optional[torch.Tensor]:
     return ids
 
 
-def _greedy(model, enc, attention_mask, max_length, min_length, forced_bos=None):
+def _greedy(model, enc, attention_mask, max_length, min_length, forced_bos=None, penalties=None):
     cfg = model.config
     batch = enc.shape[0]
     eos, pad = cfg["eos_token_id"], cfg["pad_token_id"]
@@ -173,7 +214,7 @@ def _greedy(model, enc, attention_mask, max_length, min_length, forced_bos=None)
                              last_only=True)[:, -1, :].float()
         raw_logprobs = torch.log_softmax(logits, dim=-1)
         scores = _process_scores(model, logits, cur_len, min_length, max_length,
-                                 None if forced_bos is None else forced_bos[rows])
+                                 None if forced_bos is None else forced_bos[rows], seqs[rows], penalties)
         top2 = torch.topk(scores, 2, dim=-1)
         next_tokens = torch.full((batch,), pad, dtype=torch.long)
         for j, b in enumerate(active):
@@ -190,7 +231,7 @@ def _greedy(model, enc, attention_mask, max_length, min_length, forced_bos=None)
     return out, margins
 
 def _beam_search(model, enc, attention_mask, num_beams, max_length, min_length, length_penalty,
-                 num_return_sequences, early_stopping, forced_bos=None):
+                 num_return_sequences, early_stopping, forced_bos=None, penalties=None):
     cfg = model.config
     batch, src_len, d = enc.shape
     vocab = cfg["vocab_size"]
@@ -214,7 +255,8 @@ def _beam_search(model, enc, attention_mask, num_beams, max_length, min_length, 
         logits = model.decode(seqs, enc, mask, last_only=True)[:, -1, :].float()
         logprobs = torch.log_softmax(logits, dim=-1)
         logprobs = _process_scores(model, logprobs, cur_len, min_length, max_length,
-                                   None if forced_bos is None else forced_bos.repeat_interleave(k))
+                                   None if forced_bos is None else forced_bos.repeat_interleave(k), seqs,
+                                   penalties)
         totals = (logprobs + beam_scores[:, None]).view(batch, k * vocab)
         # One extra candidate only to measure the margin at the cut.
         top_scores, top_ids = torch.topk(totals, n_candidates + 1, dim=1, largest=True, sorted=True)

@@ -93,6 +93,19 @@ TEST(ValidateDecodingOptionsTest, NamesFieldValueAndRange) {
   o.sampling = true;
   o.beam_size = 4;
   cases.push_back({o, "beam_size must be 1 when sampling is set, got 4"});
+  o = Valid();
+  o.repetition_penalty = 0;
+  cases.push_back(
+      {o, "repetition_penalty must be in (0, 100] (1 = off), got 0"});
+  o.repetition_penalty = std::numeric_limits<float>::quiet_NaN();
+  cases.push_back({o, "repetition_penalty must be in (0, 100]"});
+  o = Valid();
+  o.no_repeat_ngram_size = -1;
+  cases.push_back(
+      {o, "no_repeat_ngram_size must be in [0, 16] (0 = off), got -1"});
+  o.no_repeat_ngram_size = 17;
+  cases.push_back(
+      {o, "no_repeat_ngram_size must be in [0, 16] (0 = off), got 17"});
   for (const Case& c : cases) {
     const absl::Status status = ValidateDecodingOptions(c.options, config);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.expected;

@@ -11,6 +11,7 @@
 #include "model/engine.h"
 #include "model/families/family.h"
 #include "tests/model/test_files.h"
+#include "tests/model/transformer/decode_together.h"
 
 namespace glossa::model {
 namespace {
@@ -36,49 +37,6 @@ DecodingOptions OptionsFrom(const json& glossa_options) {
 std::vector<int> WithoutEos(std::vector<int> ids, int eos) {
   if (!ids.empty() && ids.back() == eos) ids.pop_back();
   return ids;
-}
-
-struct Decoded {
-  std::vector<Hypothesis> hypotheses;
-  std::vector<float> streamed_logprobs;
-};
-
-// A sentence's options: the case's, with the target language forced first
-// (NLLB / M2M100 / mBART-50 fixtures name it per sentence).
-DecodingOptions ForSentence(DecodingOptions options, const json& sentence) {
-  if (sentence.contains("forced_bos_token_id")) {
-    options.forced_prefix = {sentence["forced_bos_token_id"].get<int>()};
-  }
-  return options;
-}
-
-// Decodes every source together in one BatchDecoder, each with its own
-// options.
-std::vector<Decoded> DecodeTogether(
-    std::shared_ptr<const Model> model,
-    const std::vector<std::vector<int>>& sources,
-    const std::vector<DecodingOptions>& options) {
-  BatchDecoder decoder(model);
-  std::vector<NewSequence> batch;
-  for (size_t i = 0; i < sources.size(); ++i) {
-    batch.push_back({sources[i], options[i]});
-  }
-  auto ids = decoder.Add(std::move(batch));
-  EXPECT_TRUE(ids.ok()) << ids.status();
-  std::map<uint64_t, size_t> index;
-  for (size_t i = 0; i < ids->size(); ++i) index[(*ids)[i]] = i;
-  std::vector<Decoded> decoded(sources.size());
-  while (decoder.num_sequences() > 0) {
-    auto events = decoder.Step();
-    EXPECT_TRUE(events.ok()) << events.status();
-    if (!events.ok()) break;
-    for (SequenceEvent& event : *events) {
-      Decoded& d = decoded[index[event.sequence_id]];
-      if (event.has_token) d.streamed_logprobs.push_back(event.logprob);
-      if (event.finished) d.hypotheses = std::move(event.hypotheses);
-    }
-  }
-  return decoded;
 }
 
 class ReferenceParityTest : public ::testing::TestWithParam<const char*> {

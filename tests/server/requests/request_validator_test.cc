@@ -181,6 +181,32 @@ TEST_F(RequestValidatorTest, MinOverMax) {
                 {"options.min_output_tokens", "[0, 5]", "got 6"});
 }
 
+TEST_F(RequestValidatorTest, RepetitionOptionsReachTheEngineAndAreChecked) {
+  auto request = Translate({"a"});
+  request.mutable_options()->set_repetition_penalty(1.3f);
+  request.mutable_options()->set_no_repeat_ngram_size(3);
+  request.mutable_options()->set_early_stopping(true);
+  auto validated = validator_.ValidateTranslate(request);
+  ASSERT_TRUE(validated.ok()) << validated.status();
+  EXPECT_FLOAT_EQ(validated->options.repetition_penalty, 1.3f);
+  EXPECT_EQ(validated->options.no_repeat_ngram_size, 3);
+  EXPECT_TRUE(validated->options.early_stopping);
+  request.mutable_options()->set_repetition_penalty(-2);
+  ExpectInvalid(validator_.ValidateTranslate(request).status(),
+                {"options.repetition_penalty", "(0, 100]", "got -2"});
+  v1::GenerateRequest generate;
+  generate.set_text("a");
+  generate.set_no_repeat_ngram_size(99);
+  ExpectInvalid(validator_.ValidateGenerate(generate).status(),
+                {"no_repeat_ngram_size", "[0, 16]", "got 99"});
+  generate.set_no_repeat_ngram_size(2);
+  generate.set_repetition_penalty(1.2f);
+  auto generated = validator_.ValidateGenerate(generate);
+  ASSERT_TRUE(generated.ok()) << generated.status();
+  EXPECT_EQ(generated->options.no_repeat_ngram_size, 2);
+  EXPECT_FLOAT_EQ(generated->options.repetition_penalty, 1.2f);
+}
+
 TEST_F(RequestValidatorTest, UnknownModelName) {
   auto request = Translate({"a"});
   request.set_model("fr-en");
