@@ -86,6 +86,10 @@ absl::StatusOr<LanguageChoice> Engine::ResolveLanguages(
           "' cannot be chosen: this model translates one language pair and "
           "takes no language codes"));
     }
+    // The config's own forced first token (BART's <s>) still leads.
+    if (config_.forced_bos_token_id >= 0) {
+      choice.forced_target.push_back(config_.forced_bos_token_id);
+    }
     return choice;
   }
   const auto example = [&] {
@@ -177,12 +181,19 @@ absl::StatusOr<SourceText> Engine::CheckSource(
 
 DecodingOptions Engine::DefaultOptions(const DecodingLimits& limits) const {
   DecodingOptions options;
-  options.beam_size = std::clamp(config_.num_beams, 1, limits.max_beam_size);
+  const GenerationDefaults& g = config_.generation;
+  options.beam_size = std::clamp(g.num_beams, 1, limits.max_beam_size);
   options.max_output_tokens = EffectiveMaxOutputTokens({}, config_);
   if (limits.max_output_tokens > 0) {
     options.max_output_tokens =
         std::min(options.max_output_tokens, limits.max_output_tokens);
   }
+  options.min_output_tokens = std::min(g.min_length, options.max_output_tokens);
+  options.length_penalty = g.length_penalty;
+  options.no_repeat_ngram_size =
+      std::min(g.no_repeat_ngram_size, limits.max_no_repeat_ngram_size);
+  options.repetition_penalty = g.repetition_penalty;
+  options.early_stopping = g.early_stopping;
   if (config_.forced_bos_token_id >= 0) {
     options.forced_prefix = {config_.forced_bos_token_id};
   }

@@ -221,8 +221,8 @@ int Run(int argc, char** argv) {
   backend.scheduler = scheduler->get();
   backend.info = DescribeModel(
       config->model_name, (*engine)->config(), (*engine)->languages(),
-      (*engine)->compute_type(), validator.limits(), config->scheduler,
-      config->grpc.max_message_bytes);
+      validator.defaults(), (*engine)->compute_type(), validator.limits(),
+      config->scheduler, config->grpc.max_message_bytes);
   environment.Activate(&backend);
   (*grpc_server)->SetServing(true);
   std::printf(

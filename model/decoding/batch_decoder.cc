@@ -113,7 +113,8 @@ DecoderCache BatchDecoder::TakeCache(int positions) {
     pooled_bytes_ -= cache.bytes();
   }
   cache.length = 0;
-  cache.Reserve(positions, config.decoder_layers, config.d_model);
+  cache.Reserve(positions, config.decoder_layers,
+                config.AttentionDim(config.decoder_attention_heads));
   return cache;
 }
 
@@ -375,8 +376,9 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
         sequence.spare_caches.pop_back();
       }
       beams[i].tokens.assign(parent.tokens.begin(), parent.tokens.end());
-      beams[i].cache.CopyFrom(parent.cache, config.decoder_layers,
-                              config.d_model);
+      beams[i].cache.CopyFrom(
+          parent.cache, config.decoder_layers,
+          config.AttentionDim(config.decoder_attention_heads));
     }
     beams[i].tokens.push_back(candidate.token);
     beams[i].sum_logprobs = candidate.score;

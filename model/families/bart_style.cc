@@ -15,8 +15,8 @@ ModelConfig BartStyleDefaults(const char* model_type) {
   config.encoder_ffn_dim = config.decoder_ffn_dim = 4096;
   config.encoder_attention_heads = config.decoder_attention_heads = 16;
   config.d_model = 1024;
-  config.num_beams = 1;
-  config.max_length = 20;
+  config.generation.num_beams = 1;
+  config.generation.max_length = 20;
   return config;
 }
 
@@ -43,8 +43,7 @@ absl::Status ReadBartStyleFields(const JsonFields& fields,
                                              &c.forced_eos_token_id));
   RETURN_IF_ERROR(fields.ReadOptionalTokenId("forced_bos_token_id",
                                              &c.forced_bos_token_id));
-  RETURN_IF_ERROR(fields.ReadInt("num_beams", 1, &c.num_beams));
-  RETURN_IF_ERROR(fields.ReadInt("max_length", 1, &c.max_length));
+  RETURN_IF_ERROR(ReadGenerationDefaults(fields, &c.generation));
   RETURN_IF_ERROR(
       fields.ReadSingleTokenLists("bad_words_ids", &c.bad_words_ids));
   bool scale_embedding = c.architecture.embedding_scale != 1.0f;
@@ -76,14 +75,14 @@ nlohmann::json BartStyleConfigJson(const ModelConfig& c) {
           {"scale_embedding", a.embedding_scale != 1.0f},
           {"vocab_size", c.vocab_size},
           {"max_position_embeddings", c.max_position_embeddings},
-          {"max_length", c.max_length},
+          {"max_length", c.generation.max_length},
           {"pad_token_id", c.pad_token_id},
           {"eos_token_id", c.eos_token_id},
           {"decoder_start_token_id", c.decoder_start_token_id},
           {"forced_eos_token_id", optional_id(c.forced_eos_token_id)},
           {"forced_bos_token_id", optional_id(c.forced_bos_token_id)},
           {"bad_words_ids", bad_words},
-          {"num_beams", c.num_beams},
+          {"num_beams", c.generation.num_beams},
           {"tie_word_embeddings", true}};
 }
 

@@ -6,9 +6,11 @@
 #include "base/file_util.h"
 #include "base/status_macros.h"
 #include "base/utf8.h"
+#include "model/families/bart.h"
 #include "model/families/m2m100.h"
 #include "model/families/marian.h"
 #include "model/families/mbart.h"
+#include "model/families/t5.h"
 #include "model/io/safetensors_reader.h"
 
 namespace glossa::model {
@@ -16,8 +18,8 @@ namespace {
 
 // Every family the engine serves. A new family adds one line here.
 const std::vector<const Family*>& Families() {
-  static const auto* families =
-      new std::vector<const Family*>{&Marian(), &M2M100(), &MBart()};
+  static const auto* families = new std::vector<const Family*>{
+      &Marian(), &M2M100(), &MBart(), &Bart(), &T5(), &MT5()};
   return *families;
 }
 

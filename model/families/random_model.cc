@@ -75,28 +75,55 @@ absl::StatusOr<ModelConfig> BenchShapeConfig(absl::string_view shape) {
       "max_position_embeddings": 1024, "max_length": 200,
       "pad_token_id": 1, "eos_token_id": 2, "decoder_start_token_id": 2})");
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown shape '", base::ShortForMessage(shape),
-                   "' (shapes: opus-mt-base, nllb-600m)"));
+  if (shape == "bart-base") {
+    // facebook/bart-base's config.json, the keys that matter.
+    return ParseModelConfig(R"({
+      "model_type": "bart", "d_model": 768, "encoder_layers": 6,
+      "decoder_layers": 6, "encoder_attention_heads": 12,
+      "decoder_attention_heads": 12, "encoder_ffn_dim": 3072,
+      "decoder_ffn_dim": 3072, "activation_function": "gelu",
+      "scale_embedding": false, "vocab_size": 50265,
+      "max_position_embeddings": 1024, "pad_token_id": 1, "eos_token_id": 2,
+      "decoder_start_token_id": 2, "forced_bos_token_id": 0,
+      "forced_eos_token_id": 2})");
+  }
+  if (shape == "flan-t5-base") {
+    // google/flan-t5-base's config.json.
+    return ParseModelConfig(R"({
+      "model_type": "t5", "d_model": 768, "d_kv": 64, "d_ff": 2048,
+      "num_layers": 12, "num_decoder_layers": 12, "num_heads": 12,
+      "feed_forward_proj": "gated-gelu", "tie_word_embeddings": false,
+      "relative_attention_num_buckets": 32,
+      "relative_attention_max_distance": 128, "vocab_size": 32128,
+      "n_positions": 512, "pad_token_id": 0, "eos_token_id": 1,
+      "decoder_start_token_id": 0})");
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown shape '", base::ShortForMessage(shape),
+      "' (shapes: opus-mt-base, nllb-600m, bart-base, flan-t5-base)"));
 }
 
 TensorSource RandomTensors(const ModelConfig& config,
                            const CheckpointLayout& layout, uint64_t seed) {
-  return
-      [layout, seed](const std::string& name, const std::vector<int64_t>& shape)
-          -> absl::StatusOr<std::vector<float>> {
-        // Tied output projection, shared embeddings: as ExpectedTensors.
-        if (name == layout.lm_head || name == layout.decoder_embeddings ||
-            (name != layout.encoder_embeddings.front() &&
-             std::find(layout.encoder_embeddings.begin(),
-                       layout.encoder_embeddings.end(),
-                       name) != layout.encoder_embeddings.end())) {
-          return absl::NotFoundError(absl::StrCat(name, " is tied"));
-        }
-        size_t count = 1;
-        for (int64_t dim : shape) count *= dim;
-        return RandomValues(name, count, seed);
-      };
+  const bool tied = config.tie_word_embeddings;
+  const bool shared = config.share_encoder_decoder_embeddings;
+  return [layout, seed, tied, shared](const std::string& name,
+                                      const std::vector<int64_t>& shape)
+             -> absl::StatusOr<std::vector<float>> {
+    // Only what ExpectedTensors lists: the tied or shared copies are
+    // absent.
+    if ((tied && name == layout.lm_head) ||
+        (shared && name == layout.decoder_embeddings) ||
+        (name != layout.encoder_embeddings.front() &&
+         std::find(layout.encoder_embeddings.begin(),
+                   layout.encoder_embeddings.end(),
+                   name) != layout.encoder_embeddings.end())) {
+      return absl::NotFoundError(absl::StrCat(name, " is tied"));
+    }
+    size_t count = 1;
+    for (int64_t dim : shape) count *= dim;
+    return RandomValues(name, count, seed);
+  };
 }
 
 absl::StatusOr<std::shared_ptr<const Model>> RandomModel(

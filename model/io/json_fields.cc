@@ -55,6 +55,24 @@ absl::Status JsonFields::ReadBool(const char* key, bool* out) const {
   return absl::OkStatus();
 }
 
+absl::Status JsonFields::ReadFloat(const char* key, float min_value,
+                                   float max_value, float* out) const {
+  if (!Has(key)) return absl::OkStatus();
+  const nlohmann::json& value = root_.at(key);
+  if (!value.is_number()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config field '", key, "' must be a number, got ", value.dump()));
+  }
+  const double number = value.get<double>();
+  if (!(number >= min_value && number <= max_value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config field '", key, "' must be in [", min_value, ", ",
+                     max_value, "], got ", value.dump()));
+  }
+  *out = static_cast<float>(number);
+  return absl::OkStatus();
+}
+
 absl::Status JsonFields::ReadString(const char* key, std::string* out) const {
   if (!Has(key)) return absl::OkStatus();
   const nlohmann::json& value = root_.at(key);

@@ -25,6 +25,9 @@ class JsonFields {
   bool Has(const char* key) const;
   absl::Status ReadInt(const char* key, int min_value, int* out) const;
   absl::Status ReadBool(const char* key, bool* out) const;
+  // A finite number (integer or not) in [min_value, max_value].
+  absl::Status ReadFloat(const char* key, float min_value, float max_value,
+                         float* out) const;
   absl::Status ReadString(const char* key, std::string* out) const;
   // A token id that may be null, which becomes -1 (e.g.
   // forced_eos_token_id: null means "not forced").

@@ -88,6 +88,18 @@ void ApplyActivation(Activation activation, float* x, size_t n) {
   }
 }
 
+void GatedActivation(Activation activation, float* x, int rows, int width) {
+  // Row r moves down from offset 2 * r * width to r * width: every write
+  // lands at or before the reads still to come.
+  for (int r = 0; r < rows; ++r) {
+    float* gate = x + static_cast<size_t>(r) * 2 * width;
+    const float* in = gate + width;
+    ApplyActivation(activation, gate, width);
+    float* out = x + static_cast<size_t>(r) * width;
+    for (int j = 0; j < width; ++j) out[j] = gate[j] * in[j];
+  }
+}
+
 void LayerNorm(const float* x, int rows, int dim, const float* gamma,
                const float* beta, float eps, float* out) {
   for (int r = 0; r < rows; ++r) {
@@ -106,6 +118,19 @@ void LayerNorm(const float* x, int rows, int dim, const float* gamma,
     const float inv = 1.0f / std::sqrt(sq / dim + eps);
     for (int i = 0; i < dim; ++i)
       o[i] = (in[i] - mean) * inv * gamma[i] + beta[i];
+  }
+}
+
+void RmsNorm(const float* x, int rows, int dim, const float* gamma, float eps,
+             float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const float* in = x + static_cast<size_t>(r) * dim;
+    float* o = out + static_cast<size_t>(r) * dim;
+    float sq = 0.0f;
+#pragma omp simd reduction(+ : sq)
+    for (int i = 0; i < dim; ++i) sq += in[i] * in[i];
+    const float inv = 1.0f / std::sqrt(sq / dim + eps);
+    for (int i = 0; i < dim; ++i) o[i] = in[i] * inv * gamma[i];
   }
 }
 
@@ -157,7 +182,8 @@ std::vector<float> SinusoidalPositionTable(int num_positions, int dim) {
 GLOSSA_MULTIVERSION void MultiHeadAttention(
     const float* q, int q_stride, const float* k, int k_stride, const float* v,
     int v_stride, int n_q, int n_k, int num_heads, int head_dim, float scale,
-    bool causal, int causal_offset, float* out, int out_stride) {
+    bool causal, int causal_offset, float* out, int out_stride,
+    const RelativeBias& bias) {
   thread_local std::vector<float> scores;
   if (static_cast<int>(scores.size()) < n_k) scores.resize(n_k);
   for (int i = 0; i < n_q; ++i) {
@@ -170,6 +196,12 @@ GLOSSA_MULTIVERSION void MultiHeadAttention(
 #pragma omp simd reduction(+ : dot)
         for (int d = 0; d < head_dim; ++d) dot += qi[d] * kj[d];
         scores[j] = dot * scale;
+      }
+      if (bias.values != nullptr) {
+        const float* row = bias.values +
+                           static_cast<size_t>(h) * bias.head_stride +
+                           bias.center - i;
+        for (int j = 0; j < limit; ++j) scores[j] += row[j];
       }
       const float inv = 1.0f / ExpShiftedSum(scores.data(), limit);
       float* oi = out + static_cast<size_t>(i) * out_stride + h * head_dim;
@@ -184,12 +216,10 @@ GLOSSA_MULTIVERSION void MultiHeadAttention(
   }
 }
 
-GLOSSA_MULTIVERSION void SingleQueryAttention(const float* q,
-                                              const float* keys_t, int k_stride,
-                                              const float* values, int v_stride,
-                                              int n_k, int num_heads,
-                                              int head_dim, float scale,
-                                              float* out) {
+GLOSSA_MULTIVERSION void SingleQueryAttention(
+    const float* q, const float* keys_t, int k_stride, const float* values,
+    int v_stride, int n_k, int num_heads, int head_dim, float scale, float* out,
+    const RelativeBias& bias) {
   // Fixed-size blocks keep the accumulators in vector registers: 16
   // positions at a time for the scores, 16 dimensions at a time for the
   // output. Key rows are readable up to n_k rounded up to 16 (the caller's
@@ -212,6 +242,12 @@ GLOSSA_MULTIVERSION void SingleQueryAttention(const float* q,
       }
 #pragma omp simd
       for (int j = 0; j < kBlock; ++j) s[j0 + j] = acc[j] * scale;
+    }
+    if (bias.values != nullptr) {
+      const float* row = bias.values +
+                         static_cast<size_t>(h) * bias.head_stride +
+                         bias.center - (n_k - 1);
+      for (int j = 0; j < n_k; ++j) s[j] += row[j];
     }
     const float inv = 1.0f / ExpShiftedSum(s, n_k);
     float* o = out + h * head_dim;

@@ -10,11 +10,19 @@
 
 namespace glossa::model {
 
+// The parts of one feed-forward sublayer, relative to its layer.
+struct FeedForwardNames {
+  std::string in;    // "fc1"; T5: "layer.1.DenseReluDense.wi" (or wi_1)
+  std::string gate;  // gated FFNs only: "layer.1.DenseReluDense.wi_0"
+  std::string out;   // "fc2"
+  std::string norm;  // "final_layer_norm"
+};
+
 // Where each weight the forward pass reads lives in a checkpoint: the one
 // spelling of the tensor names, used by the loader and by the random-model
 // writer alike. A linear layer "<prefix>" has "<prefix>.weight" [out, in]
-// and "<prefix>.bias" [out]; a norm "<prefix>" has ".weight" and ".bias"
-// [d_model].
+// and, when the architecture has linear_biases, "<prefix>.bias" [out]; a
+// norm "<prefix>" has ".weight" and (LayerNorm only) ".bias" [d_model].
 struct CheckpointLayout {
   // Token embeddings [vocab, d]: the first of these that exists (shared
   // embeddings, or the encoder's own).
@@ -37,13 +45,18 @@ struct CheckpointLayout {
   std::string query, key, value, attention_output;
   std::string self_attention_norm;
   std::string cross_attention_norm;
-  std::string ffn_in, ffn_out, ffn_norm;
+  FeedForwardNames encoder_ffn;
+  FeedForwardNames decoder_ffn;
+  // PositionEncoding::kRelativeBuckets: [buckets, heads] tables of the
+  // first encoder and decoder layers.
+  std::string encoder_relative_bias;
+  std::string decoder_relative_bias;
   // After the last layer (Architecture::final_norms).
   std::string encoder_final_norm;
   std::string decoder_final_norm;
-  // Optional: without it the output projection is tied to the decoder
-  // embeddings; without the bias [1, vocab] it has none. An empty name:
-  // the family's checkpoints never hold the tensor.
+  // The untied output projection [vocab, d] (read only when the config
+  // says tie_word_embeddings false); the bias [1, vocab] is optional. An
+  // empty name: the family's checkpoints never hold the tensor.
   std::string lm_head;
   std::string final_logits_bias;
 
@@ -62,9 +75,9 @@ struct TensorShape {
   std::vector<int64_t> shape;
 };
 
-// Every tensor a checkpoint of `config` holds in `layout` with tied output
-// projection and shared embeddings, as the loader reads them (computed
-// position tables are not stored; learned ones are).
+// Every tensor a checkpoint of `config` holds in `layout` with shared
+// embeddings, as the loader reads them (computed position tables are not
+// stored; learned ones are; lm_head only when untied).
 std::vector<TensorShape> ExpectedTensors(const CheckpointLayout& layout,
                                          const ModelConfig& config);
 

@@ -14,18 +14,21 @@ namespace glossa::model {
 struct EncodedSource {
   int length = 0;
   // Cross-attention keys of every decoder layer, computed once:
-  // [decoder_layers][d_model][key_stride] (zero-padded past length).
+  // [decoder_layers][width][key_stride] (zero-padded past length), where
+  // width is the attention's inner dimension (heads * head_dim, d_model in
+  // every family but T5).
   std::vector<float> cross_keys;
   int key_stride = 0;
-  // Cross-attention values: [decoder_layers][length][d_model].
+  // Cross-attention values: [decoder_layers][length][width].
   std::vector<float> cross_values;
   // Final encoder hidden states [length, d_model], kept only on request.
   std::vector<float> hidden;
 };
 
 // Self-attention keys/values of one decoder row (one hypothesis), grown by
-// one position per DecodeStep. Keys [layer][d_model][capacity] (transposed),
-// values [layer][capacity][d_model]; capacity doubles when exceeded.
+// one position per DecodeStep. Keys [layer][width][capacity] (transposed),
+// values [layer][capacity][width] (width: the attention's inner
+// dimension); capacity doubles when exceeded.
 struct DecoderCache {
   std::vector<float> keys;
   std::vector<float> values;
@@ -36,10 +39,10 @@ struct DecoderCache {
     return (keys.capacity() + values.capacity()) * sizeof(float);
   }
   // Makes room for `positions` positions, keeping what is cached.
-  void Reserve(int positions, int layers, int d_model);
+  void Reserve(int positions, int layers, int width);
   // Becomes a copy of `other` (the cached positions only), reusing this
   // cache's buffers when they are large enough.
-  void CopyFrom(const DecoderCache& other, int layers, int d_model);
+  void CopyFrom(const DecoderCache& other, int layers, int width);
 };
 
 struct DecoderRow {

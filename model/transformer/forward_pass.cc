@@ -25,28 +25,54 @@ float* Grow(std::vector<float>& buffer, size_t n) {
   return buffer.data();
 }
 
-// Applies a sublayer with its residual connection and LayerNorm in the order
-// the model uses: post-norm x = LN(x + f(x)); pre-norm x = x + f(LN(x)).
+// LayerNorm or RMSNorm, as the architecture says; out may be x.
+void Normalize(const Architecture& architecture, const LayerNormWeights& norm,
+               const float* x, int rows, int d, float* out) {
+  if (architecture.norm == NormKind::kRmsNorm) {
+    RmsNorm(x, rows, d, norm.gamma.data(), architecture.norm_epsilon, out);
+  } else {
+    LayerNorm(x, rows, d, norm.gamma.data(), norm.beta.data(),
+              architecture.norm_epsilon, out);
+  }
+}
+
+// Applies a sublayer with its residual connection and norm in the order
+// the model uses: post-norm x = N(x + f(x)); pre-norm x = x + f(N(x)).
 // `sublayer(in, out)` reads [rows, d] from `in` and writes [rows, d] to out.
 template <typename Sublayer>
 absl::Status Residual(const Architecture& architecture,
                       const LayerNormWeights& norm, int rows, int d,
                       Scratch& scratch, const Sublayer& sublayer) {
-  const float eps = architecture.norm_epsilon;
   const size_t n = static_cast<size_t>(rows) * d;
   float* x = scratch.x.data();
   float* output = Grow(scratch.output, n);
   if (architecture.pre_norm) {
     float* normed = Grow(scratch.normed, n);
-    LayerNorm(x, rows, d, norm.gamma.data(), norm.beta.data(), eps, normed);
+    Normalize(architecture, norm, x, rows, d, normed);
     RETURN_IF_ERROR(sublayer(normed, output));
     for (size_t i = 0; i < n; ++i) x[i] += output[i];
+  } else if (architecture.norm == NormKind::kRmsNorm) {
+    RETURN_IF_ERROR(sublayer(x, output));
+    for (size_t i = 0; i < n; ++i) x[i] += output[i];
+    Normalize(architecture, norm, x, rows, d, x);
   } else {
     RETURN_IF_ERROR(sublayer(x, output));
     AddAndLayerNorm(x, output, rows, d, norm.gamma.data(), norm.beta.data(),
-                    eps);
+                    architecture.norm_epsilon);
   }
   return absl::OkStatus();
+}
+
+// fc2(act(fc1(in))), or for a gated FFN fc2(act(gate(in)) * in_proj(in))
+// with fc1 = [gate; in_proj]. `hidden` holds rows * ffn_dim (twice that
+// when gated).
+absl::Status FeedForward(const Backend& backend, const Architecture& a,
+                         const PackedLinear& fc1, const PackedLinear& fc2,
+                         const float* in, int rows, int ffn_dim, float* hidden,
+                         float* out) {
+  RETURN_IF_ERROR(backend.Linear(fc1, in, rows, hidden));
+  if (a.gated_ffn) GatedActivation(a.activation, hidden, rows, ffn_dim);
+  return backend.Linear(fc2, hidden, rows, out);
 }
 
 }  // namespace
@@ -58,7 +84,8 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
   const Weights& w = *weights_;
   const int d = c.d_model;
   const int heads = c.encoder_attention_heads;
-  const int head_dim = d / heads;
+  const int head_dim = c.HeadDim(heads);
+  const int inner = c.AttentionDim(heads);
   const int num_sources = static_cast<int>(sources.size());
   std::vector<int> offsets;
   int total = 0;
@@ -87,21 +114,27 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
     EmbeddingLookup(w.encoder_embeddings.data(), d, ids.data(),
                     static_cast<int>(ids.size()),
                     c.architecture.embedding_scale, rows);
-    for (size_t t = 0; t < ids.size(); ++t) {
-      const float* pos = &w.positions.encoder[t * d];
-      for (int j = 0; j < d; ++j) rows[t * d + j] += pos[j];
+    if (!w.positions.encoder.empty()) {
+      for (size_t t = 0; t < ids.size(); ++t) {
+        const float* pos = &w.positions.encoder[t * d];
+        for (int j = 0; j < d; ++j) rows[t * d + j] += pos[j];
+      }
     }
   }
   if (c.architecture.embedding_norm) {
-    LayerNorm(x, total, d, w.encoder_embedding_norm.gamma.data(),
-              w.encoder_embedding_norm.beta.data(), c.architecture.norm_epsilon,
-              x);
+    Normalize(c.architecture, w.encoder_embedding_norm, x, total, d, x);
+  }
+  // T5: the first layer's relative biases, shared by every layer.
+  RelativeBias bias;
+  if (!w.positions.encoder_relative.empty()) {
+    bias = {w.positions.encoder_relative.data(), 2 * w.positions.span - 1,
+            w.positions.span - 1};
   }
 
-  float* qkv = Grow(scratch.projected, static_cast<size_t>(total) * 3 * d);
-  float* context = Grow(scratch.context, static_cast<size_t>(total) * d);
-  float* hidden =
-      Grow(scratch.hidden, static_cast<size_t>(total) * c.encoder_ffn_dim);
+  float* qkv = Grow(scratch.projected, static_cast<size_t>(total) * 3 * inner);
+  float* context = Grow(scratch.context, static_cast<size_t>(total) * inner);
+  const int ffn_width = c.encoder_ffn_dim * (c.architecture.gated_ffn ? 2 : 1);
+  float* hidden = Grow(scratch.hidden, static_cast<size_t>(total) * ffn_width);
   for (const EncoderLayerWeights& layer : w.encoder_layers) {
     const auto self_attention = [&](const float* in,
                                     float* out) -> absl::Status {
@@ -109,16 +142,17 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
 #pragma omp parallel for schedule(dynamic) if (num_sources > 1)
       for (int s = 0; s < num_sources; ++s) {
         const int len = static_cast<int>(sources[s]->size());
-        const float* base = qkv + static_cast<size_t>(offsets[s]) * 3 * d;
-        MultiHeadAttention(base, 3 * d, base + d, 3 * d, base + 2 * d, 3 * d,
-                           len, len, heads, head_dim, 1.0f, /*causal=*/false, 0,
-                           context + static_cast<size_t>(offsets[s]) * d, d);
+        const float* base = qkv + static_cast<size_t>(offsets[s]) * 3 * inner;
+        MultiHeadAttention(
+            base, 3 * inner, base + inner, 3 * inner, base + 2 * inner,
+            3 * inner, len, len, heads, head_dim, 1.0f, /*causal=*/false, 0,
+            context + static_cast<size_t>(offsets[s]) * inner, inner, bias);
       }
       return backend_->Linear(*layer.attention_out, context, total, out);
     };
     const auto feed_forward = [&](const float* in, float* out) -> absl::Status {
-      RETURN_IF_ERROR(backend_->Linear(*layer.fc1, in, total, hidden));
-      return backend_->Linear(*layer.fc2, hidden, total, out);
+      return FeedForward(*backend_, c.architecture, *layer.fc1, *layer.fc2, in,
+                         total, c.encoder_ffn_dim, hidden, out);
     };
     RETURN_IF_ERROR(Residual(c.architecture, layer.attention_norm, total, d,
                              scratch, self_attention));
@@ -126,12 +160,13 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
                              feed_forward));
   }
   if (c.architecture.final_norms) {
-    LayerNorm(x, total, d, w.encoder_final_norm.gamma.data(),
-              w.encoder_final_norm.beta.data(), c.architecture.norm_epsilon, x);
+    Normalize(c.architecture, w.encoder_final_norm, x, total, d, x);
   }
 
   const int layers = c.decoder_layers;
-  const int kv_width = 2 * d * layers;
+  // Cross-attention K/V width of one decoder layer.
+  const int kv = c.AttentionDim(c.decoder_attention_heads);
+  const int kv_width = 2 * kv * layers;
   float* cross = Grow(scratch.cross, static_cast<size_t>(total) * kv_width);
   RETURN_IF_ERROR(backend_->Linear(*w.cross_kv, x, total, cross));
   std::vector<EncodedSource> encoded(num_sources);
@@ -141,19 +176,20 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
     source.length = len;
     const int stride = KeyStride(len);
     source.key_stride = stride;
-    source.cross_keys.assign(static_cast<size_t>(layers) * d * stride, 0.0f);
-    source.cross_values.resize(static_cast<size_t>(layers) * len * d);
+    source.cross_keys.assign(static_cast<size_t>(layers) * kv * stride, 0.0f);
+    source.cross_values.resize(static_cast<size_t>(layers) * len * kv);
     for (int t = 0; t < len; ++t) {
       const float* row = &cross[static_cast<size_t>(offsets[s] + t) * kv_width];
       for (int l = 0; l < layers; ++l) {
-        const float* k = row + 2 * l * d;
-        float* keys_t = &source.cross_keys[static_cast<size_t>(l) * d * stride];
-        for (int j = 0; j < d; ++j) {
+        const float* k = row + 2 * l * kv;
+        float* keys_t =
+            &source.cross_keys[static_cast<size_t>(l) * kv * stride];
+        for (int j = 0; j < kv; ++j) {
           keys_t[static_cast<size_t>(j) * stride + t] = k[j];
         }
         std::memcpy(
-            &source.cross_values[(static_cast<size_t>(l) * len + t) * d], k + d,
-            sizeof(float) * d);
+            &source.cross_values[(static_cast<size_t>(l) * len + t) * kv],
+            k + kv, sizeof(float) * kv);
       }
     }
     if (keep_hidden) {
@@ -170,7 +206,8 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
   const Weights& w = *weights_;
   const int d = c.d_model;
   const int heads = c.decoder_attention_heads;
-  const int head_dim = d / heads;
+  const int head_dim = c.HeadDim(heads);
+  const int inner = c.AttentionDim(heads);
   const int num_rows = static_cast<int>(rows.size());
   const int layers = c.decoder_layers;
   if (num_rows == 0) return absl::OkStatus();
@@ -194,22 +231,28 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
     float* xr = x + static_cast<size_t>(r) * d;
     EmbeddingLookup(table.data(), d, &row.token, 1,
                     c.architecture.embedding_scale, xr);
-    const float* pos =
-        &w.positions.Decoder()[static_cast<size_t>(row.cache->length) * d];
-    for (int j = 0; j < d; ++j) xr[j] += pos[j];
-    row.cache->Reserve(row.cache->length + 1, layers, d);
+    if (!w.positions.Decoder().empty()) {
+      const float* pos =
+          &w.positions.Decoder()[static_cast<size_t>(row.cache->length) * d];
+      for (int j = 0; j < d; ++j) xr[j] += pos[j];
+    }
+    row.cache->Reserve(row.cache->length + 1, layers, inner);
   }
   if (c.architecture.embedding_norm) {
-    LayerNorm(x, num_rows, d, w.decoder_embedding_norm.gamma.data(),
-              w.decoder_embedding_norm.beta.data(), c.architecture.norm_epsilon,
-              x);
+    Normalize(c.architecture, w.decoder_embedding_norm, x, num_rows, d, x);
+  }
+  RelativeBias bias;
+  if (!w.positions.decoder_relative.empty()) {
+    bias = {w.positions.decoder_relative.data(), w.positions.span,
+            w.positions.span - 1};
   }
 
   float* projected =
-      Grow(scratch.projected, static_cast<size_t>(num_rows) * 3 * d);
-  float* context = Grow(scratch.context, static_cast<size_t>(num_rows) * d);
+      Grow(scratch.projected, static_cast<size_t>(num_rows) * 3 * inner);
+  float* context = Grow(scratch.context, static_cast<size_t>(num_rows) * inner);
+  const int ffn_width = c.decoder_ffn_dim * (c.architecture.gated_ffn ? 2 : 1);
   float* hidden =
-      Grow(scratch.hidden, static_cast<size_t>(num_rows) * c.decoder_ffn_dim);
+      Grow(scratch.hidden, static_cast<size_t>(num_rows) * ffn_width);
   for (int l = 0; l < layers; ++l) {
     const DecoderLayerWeights& layer = w.decoder_layers[l];
     // Each row appends its K/V for this step to its own cache, then attends
@@ -223,16 +266,16 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
         DecoderCache& cache = *rows[r].cache;
         const int t = cache.length;
         const int cap = cache.capacity;
-        const float* qkv = projected + static_cast<size_t>(r) * 3 * d;
-        float* keys_t = &cache.keys[static_cast<size_t>(l) * d * cap];
-        float* values = &cache.values[static_cast<size_t>(l) * cap * d];
-        for (int j = 0; j < d; ++j)
-          keys_t[static_cast<size_t>(j) * cap + t] = qkv[d + j];
-        std::memcpy(values + static_cast<size_t>(t) * d, qkv + 2 * d,
-                    sizeof(float) * d);
-        SingleQueryAttention(qkv, keys_t, cap, values, d, t + 1, heads,
+        const float* qkv = projected + static_cast<size_t>(r) * 3 * inner;
+        float* keys_t = &cache.keys[static_cast<size_t>(l) * inner * cap];
+        float* values = &cache.values[static_cast<size_t>(l) * cap * inner];
+        for (int j = 0; j < inner; ++j)
+          keys_t[static_cast<size_t>(j) * cap + t] = qkv[inner + j];
+        std::memcpy(values + static_cast<size_t>(t) * inner, qkv + 2 * inner,
+                    sizeof(float) * inner);
+        SingleQueryAttention(qkv, keys_t, cap, values, inner, t + 1, heads,
                              head_dim, 1.0f,
-                             context + static_cast<size_t>(r) * d);
+                             context + static_cast<size_t>(r) * inner, bias);
       }
       return backend_->Linear(*layer.self_out, context, num_rows, out);
     };
@@ -245,17 +288,19 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
         const EncodedSource& source = *rows[r].source;
         const int len = source.length;
         SingleQueryAttention(
-            projected + static_cast<size_t>(r) * d,
-            &source.cross_keys[static_cast<size_t>(l) * d * source.key_stride],
+            projected + static_cast<size_t>(r) * inner,
+            &source.cross_keys[static_cast<size_t>(l) * inner *
+                               source.key_stride],
             source.key_stride,
-            &source.cross_values[static_cast<size_t>(l) * len * d], d, len,
-            heads, head_dim, 1.0f, context + static_cast<size_t>(r) * d);
+            &source.cross_values[static_cast<size_t>(l) * len * inner], inner,
+            len, heads, head_dim, 1.0f,
+            context + static_cast<size_t>(r) * inner);
       }
       return backend_->Linear(*layer.cross_out, context, num_rows, out);
     };
     const auto feed_forward = [&](const float* in, float* out) -> absl::Status {
-      RETURN_IF_ERROR(backend_->Linear(*layer.fc1, in, num_rows, hidden));
-      return backend_->Linear(*layer.fc2, hidden, num_rows, out);
+      return FeedForward(*backend_, c.architecture, *layer.fc1, *layer.fc2, in,
+                         num_rows, c.decoder_ffn_dim, hidden, out);
     };
     RETURN_IF_ERROR(Residual(c.architecture, layer.self_norm, num_rows, d,
                              scratch, self_attention));
@@ -265,8 +310,7 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
                              scratch, feed_forward));
   }
   if (c.architecture.final_norms) {
-    LayerNorm(x, num_rows, d, w.decoder_final_norm.gamma.data(),
-              w.decoder_final_norm.beta.data(), c.architecture.norm_epsilon, x);
+    Normalize(c.architecture, w.decoder_final_norm, x, num_rows, d, x);
   }
   for (const DecoderRow& row : rows) ++row.cache->length;
   return backend_->Linear(*w.lm_head, x, num_rows, logits);

@@ -46,7 +46,9 @@ class WeightBuilder {
     const int d = config_.d_model;
     LayerNormWeights norm;
     ASSIGN_OR_RETURN(norm.gamma, Get(prefix + ".weight", {d}));
-    ASSIGN_OR_RETURN(norm.beta, Get(prefix + ".bias", {d}));
+    if (config_.architecture.norm == NormKind::kLayerNorm) {
+      ASSIGN_OR_RETURN(norm.beta, Get(prefix + ".bias", {d}));
+    }
     return norm;
   }
 
@@ -60,8 +62,10 @@ class WeightBuilder {
     for (size_t p = 0; p < projections.size(); ++p) {
       ASSIGN_OR_RETURN(std::vector<float> w,
                        Get(projections[p] + ".weight", {out_each, in}));
-      ASSIGN_OR_RETURN(std::vector<float> b,
-                       Get(projections[p] + ".bias", {out_each}));
+      std::vector<float> b(out_each, 0.0f);
+      if (config_.architecture.linear_biases) {
+        ASSIGN_OR_RETURN(b, Get(projections[p] + ".bias", {out_each}));
+      }
       if (static_cast<int>(p) < scaled_count) {
         for (float& value : w) value *= scale;
         for (float& value : b) value *= scale;
@@ -86,69 +90,88 @@ class WeightBuilder {
   const Backend& backend_;
 };
 
-// The query projection is pre-scaled by 1/sqrt(head_dim), so attention
-// needs no separate scaling pass.
+// The query projection is pre-scaled by 1/sqrt(head_dim) where the family
+// scales scores, so attention needs no separate scaling pass.
+float QueryScale(const ModelConfig& c, int heads) {
+  return c.architecture.scale_attention
+             ? 1.0f / std::sqrt(static_cast<float>(c.HeadDim(heads)))
+             : 1.0f;
+}
+
 absl::StatusOr<std::unique_ptr<PackedLinear>> FusedQkv(
-    WeightBuilder& b, const std::string& attention, int d, int heads) {
+    WeightBuilder& b, const ModelConfig& c, const std::string& attention,
+    int heads) {
   const CheckpointLayout& n = b.layout();
-  const float scale = 1.0f / std::sqrt(static_cast<float>(d / heads));
   return b.Fused({CheckpointLayout::Join(attention, n.query),
                   CheckpointLayout::Join(attention, n.key),
                   CheckpointLayout::Join(attention, n.value)},
-                 d, d, 1, scale, std::nullopt);
+                 c.d_model, c.AttentionDim(heads), 1, QueryScale(c, heads),
+                 std::nullopt);
+}
+
+// fc1 and fc2 of one layer ("<layer>." + the names); a gated FFN packs
+// [gate; in] into fc1 and leaves the activation to the forward pass.
+absl::Status BuildFeedForward(WeightBuilder& b, const ModelConfig& c,
+                              const FeedForwardNames& names,
+                              const std::string& layer, int ffn_dim,
+                              std::unique_ptr<PackedLinear>* fc1,
+                              std::unique_ptr<PackedLinear>* fc2,
+                              LayerNormWeights* norm) {
+  const int d = c.d_model;
+  if (c.architecture.gated_ffn) {
+    ASSIGN_OR_RETURN(*fc1, b.Fused({layer + names.gate, layer + names.in}, d,
+                                   ffn_dim, 0, 1.0f, std::nullopt));
+  } else {
+    ASSIGN_OR_RETURN(*fc1, b.Single(layer + names.in, d, ffn_dim,
+                                    c.architecture.activation));
+  }
+  ASSIGN_OR_RETURN(*fc2, b.Single(layer + names.out, ffn_dim, d));
+  ASSIGN_OR_RETURN(*norm, b.Norm(layer + names.norm));
+  return absl::OkStatus();
 }
 
 absl::Status BuildEncoderLayer(WeightBuilder& b, const ModelConfig& c, int i,
                                EncoderLayerWeights* layer) {
   const CheckpointLayout& n = b.layout();
-  const int d = c.d_model;
+  const int heads = c.encoder_attention_heads;
   const std::string attention = n.EncoderLayer(i, n.self_attention);
-  ASSIGN_OR_RETURN(layer->qkv,
-                   FusedQkv(b, attention, d, c.encoder_attention_heads));
+  ASSIGN_OR_RETURN(layer->qkv, FusedQkv(b, c, attention, heads));
   ASSIGN_OR_RETURN(
       layer->attention_out,
-      b.Single(CheckpointLayout::Join(attention, n.attention_output), d, d));
+      b.Single(CheckpointLayout::Join(attention, n.attention_output),
+               c.AttentionDim(heads), c.d_model));
   ASSIGN_OR_RETURN(layer->attention_norm,
                    b.Norm(n.EncoderLayer(i, n.self_attention_norm)));
-  ASSIGN_OR_RETURN(layer->fc1,
-                   b.Single(n.EncoderLayer(i, n.ffn_in), d, c.encoder_ffn_dim,
-                            c.architecture.activation));
-  ASSIGN_OR_RETURN(
-      layer->fc2, b.Single(n.EncoderLayer(i, n.ffn_out), c.encoder_ffn_dim, d));
-  ASSIGN_OR_RETURN(layer->ffn_norm, b.Norm(n.EncoderLayer(i, n.ffn_norm)));
-  return absl::OkStatus();
+  return BuildFeedForward(b, c, n.encoder_ffn, n.EncoderLayer(i, ""),
+                          c.encoder_ffn_dim, &layer->fc1, &layer->fc2,
+                          &layer->ffn_norm);
 }
 
 absl::Status BuildDecoderLayer(WeightBuilder& b, const ModelConfig& c, int i,
                                DecoderLayerWeights* layer) {
   const CheckpointLayout& n = b.layout();
   const int d = c.d_model;
+  const int heads = c.decoder_attention_heads;
+  const int inner = c.AttentionDim(heads);
   const std::string self = n.DecoderLayer(i, n.self_attention);
   const std::string cross = n.DecoderLayer(i, n.cross_attention);
-  ASSIGN_OR_RETURN(layer->self_qkv,
-                   FusedQkv(b, self, d, c.decoder_attention_heads));
+  ASSIGN_OR_RETURN(layer->self_qkv, FusedQkv(b, c, self, heads));
   ASSIGN_OR_RETURN(
       layer->self_out,
-      b.Single(CheckpointLayout::Join(self, n.attention_output), d, d));
+      b.Single(CheckpointLayout::Join(self, n.attention_output), inner, d));
   ASSIGN_OR_RETURN(layer->self_norm,
                    b.Norm(n.DecoderLayer(i, n.self_attention_norm)));
-  const float scale =
-      1.0f / std::sqrt(static_cast<float>(d / c.decoder_attention_heads));
   ASSIGN_OR_RETURN(layer->cross_q,
-                   b.Fused({CheckpointLayout::Join(cross, n.query)}, d, d, 1,
-                           scale, std::nullopt));
+                   b.Fused({CheckpointLayout::Join(cross, n.query)}, d, inner,
+                           1, QueryScale(c, heads), std::nullopt));
   ASSIGN_OR_RETURN(
       layer->cross_out,
-      b.Single(CheckpointLayout::Join(cross, n.attention_output), d, d));
+      b.Single(CheckpointLayout::Join(cross, n.attention_output), inner, d));
   ASSIGN_OR_RETURN(layer->cross_norm,
                    b.Norm(n.DecoderLayer(i, n.cross_attention_norm)));
-  ASSIGN_OR_RETURN(layer->fc1,
-                   b.Single(n.DecoderLayer(i, n.ffn_in), d, c.decoder_ffn_dim,
-                            c.architecture.activation));
-  ASSIGN_OR_RETURN(
-      layer->fc2, b.Single(n.DecoderLayer(i, n.ffn_out), c.decoder_ffn_dim, d));
-  ASSIGN_OR_RETURN(layer->ffn_norm, b.Norm(n.DecoderLayer(i, n.ffn_norm)));
-  return absl::OkStatus();
+  return BuildFeedForward(b, c, n.decoder_ffn, n.DecoderLayer(i, ""),
+                          c.decoder_ffn_dim, &layer->fc1, &layer->fc2,
+                          &layer->ffn_norm);
 }
 
 }  // namespace
@@ -211,7 +234,9 @@ absl::StatusOr<std::shared_ptr<const Model>> Model::FromTensors(
     cross_names.push_back(CheckpointLayout::Join(cross, layout.value));
   }
   ASSIGN_OR_RETURN(weights->cross_kv,
-                   b.Fused(cross_names, d, d, 0, 1.0f, std::nullopt));
+                   b.Fused(cross_names, d,
+                           config.AttentionDim(config.decoder_attention_heads),
+                           0, 1.0f, std::nullopt));
   if (config.architecture.final_norms) {
     ASSIGN_OR_RETURN(weights->encoder_final_norm,
                      b.Norm(layout.encoder_final_norm));
@@ -219,18 +244,18 @@ absl::StatusOr<std::shared_ptr<const Model>> Model::FromTensors(
                      b.Norm(layout.decoder_final_norm));
   }
 
-  // The output projection is tied to the decoder embeddings unless the
-  // checkpoint carries its own lm_head.
+  // A tied output projection is the decoder embedding table, as
+  // transformers ties it (a stored lm_head copy is not read); an untied one
+  // must be stored.
   std::vector<float> lm_head;
-  absl::StatusOr<std::vector<float>> own_head =
-      layout.lm_head.empty() ? absl::NotFoundError("tied")
-                             : b.Get(layout.lm_head, {vocab, d});
-  if (own_head.ok()) {
-    lm_head = *std::move(own_head);
-  } else if (absl::IsNotFound(own_head.status())) {
+  if (config.tie_word_embeddings) {
     lm_head = weights->DecoderEmbeddings();
+    const float scale = config.architecture.tied_output_scale;
+    if (scale != 1.0f) {
+      for (float& value : lm_head) value *= scale;
+    }
   } else {
-    return own_head.status();
+    ASSIGN_OR_RETURN(lm_head, b.Get(layout.lm_head, {vocab, d}));
   }
   std::vector<float> final_bias(vocab, 0.0f);
   absl::StatusOr<std::vector<float>> bias =

@@ -24,7 +24,54 @@ absl::StatusOr<std::vector<float>> LearnedTable(const ModelConfig& config,
   return stored;
 }
 
+// Per-head biases over offsets [lowest, lowest + count) from a stored
+// [buckets, heads] table: out[h * count + (offset - lowest)].
+absl::StatusOr<std::vector<float>> RelativeTable(const ModelConfig& config,
+                                                 const std::string& name,
+                                                 int heads, bool bidirectional,
+                                                 int lowest, int count,
+                                                 const TensorSource& tensors) {
+  const Architecture& a = config.architecture;
+  ASSIGN_OR_RETURN(const std::vector<float> stored,
+                   tensors(name, {a.relative_buckets, heads}));
+  std::vector<float> table(static_cast<size_t>(heads) * count);
+  for (int i = 0; i < count; ++i) {
+    const int bucket = RelativePositionBucket(
+        lowest + i, bidirectional, a.relative_buckets, a.relative_max_distance);
+    for (int h = 0; h < heads; ++h) {
+      table[static_cast<size_t>(h) * count + i] =
+          stored[static_cast<size_t>(bucket) * heads + h];
+    }
+  }
+  return table;
+}
+
 }  // namespace
+
+int RelativePositionBucket(int relative_position, bool bidirectional,
+                           int num_buckets, int max_distance) {
+  int bucket = 0;
+  int distance = relative_position;
+  if (bidirectional) {
+    num_buckets /= 2;
+    if (distance > 0) bucket += num_buckets;
+    distance = std::abs(distance);
+  } else {
+    distance = std::max(-distance, 0);
+  }
+  const int max_exact = num_buckets / 2;
+  if (distance < max_exact) return bucket + distance;
+  // float32 throughout, the order of transformers' tensor expression:
+  // log(d / max_exact) / log(max_distance / max_exact) * (buckets - exact).
+  const float ratio =
+      static_cast<float>(distance) / static_cast<float>(max_exact);
+  const float log_range = static_cast<float>(
+      std::log(static_cast<double>(max_distance) / max_exact));
+  const float scaled =
+      std::log(ratio) / log_range * static_cast<float>(num_buckets - max_exact);
+  const int large = max_exact + static_cast<int>(scaled);
+  return bucket + std::min(large, num_buckets - 1);
+}
 
 std::vector<float> FairseqSinusoidalTable(int first, int count, int dim) {
   std::vector<float> table(static_cast<size_t>(count) * dim, 0.0f);
@@ -67,12 +114,28 @@ absl::StatusOr<PositionTables> BuildPositionTables(
                                               config.max_position_embeddings,
                                               config.d_model);
       return tables;
-    case PositionEncoding::kLearned:
+    case PositionEncoding::kLearned: {
       ASSIGN_OR_RETURN(tables.encoder,
                        LearnedTable(config, layout.encoder_positions, tensors));
       ASSIGN_OR_RETURN(tables.decoder,
                        LearnedTable(config, layout.decoder_positions, tensors));
       return tables;
+    }
+    case PositionEncoding::kRelativeBuckets: {
+      const int span = config.max_position_embeddings;
+      tables.span = span;
+      ASSIGN_OR_RETURN(
+          tables.encoder_relative,
+          RelativeTable(config, layout.encoder_relative_bias,
+                        config.encoder_attention_heads, /*bidirectional=*/true,
+                        -(span - 1), 2 * span - 1, tensors));
+      ASSIGN_OR_RETURN(
+          tables.decoder_relative,
+          RelativeTable(config, layout.decoder_relative_bias,
+                        config.decoder_attention_heads,
+                        /*bidirectional=*/false, -(span - 1), span, tensors));
+      return tables;
+    }
   }
   return absl::InternalError("unknown position encoding");
 }

@@ -12,6 +12,7 @@
 
 namespace glossa::model {
 
+// A LayerNorm's gamma and beta, or an RMSNorm's gamma (beta empty).
 struct LayerNormWeights {
   std::vector<float> gamma;
   std::vector<float> beta;
@@ -21,7 +22,9 @@ struct EncoderLayerWeights {
   std::unique_ptr<PackedLinear> qkv;  // fused [3d]; q pre-scaled
   std::unique_ptr<PackedLinear> attention_out;
   LayerNormWeights attention_norm;
-  std::unique_ptr<PackedLinear> fc1;  // activation fused
+  // Activation fused; a gated FFN packs [gate; in] as one GEMM and applies
+  // the activation itself.
+  std::unique_ptr<PackedLinear> fc1;
   std::unique_ptr<PackedLinear> fc2;
   LayerNormWeights ffn_norm;
 };

@@ -120,6 +120,10 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
   }
   if (in.has_min_output_tokens()) {
     options.min_output_tokens = in.min_output_tokens();
+  } else {
+    // The model's min_length yields to a shorter limit the caller set.
+    options.min_output_tokens =
+        std::min(options.min_output_tokens, options.max_output_tokens);
   }
   if (in.has_repetition_penalty()) {
     options.repetition_penalty = in.repetition_penalty();
@@ -163,6 +167,9 @@ absl::StatusOr<ValidatedGenerate> RequestValidator::ValidateGenerate(
   }
   if (request.has_min_new_tokens()) {
     options.min_output_tokens = request.min_new_tokens();
+  } else {
+    options.min_output_tokens =
+        std::min(options.min_output_tokens, options.max_output_tokens);
   }
   if (request.has_repetition_penalty()) {
     options.repetition_penalty = request.repetition_penalty();

@@ -68,6 +68,9 @@ class RequestValidator {
 
   // The limits in force (token limits capped by the model).
   const RequestLimits& limits() const { return limits_; }
+  // The options a request starts from (Engine::DefaultOptions within the
+  // limits), which GetModelInfo reports.
+  const model::DecodingOptions& defaults() const { return defaults_; }
   const std::string& model_name() const { return model_name_; }
   const model::Engine& engine() const { return *engine_; }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "glossa/v1/glossa.pb.h"
+#include "model/decoding/decoding_options.h"
 #include "model/io/config.h"
 #include "model/tokenizer/tokenizer.h"
 #include "model/transformer/model.h"
@@ -19,6 +20,7 @@ const char* ServerVersion();
 v1::ModelInfo DescribeModel(const std::string& name,
                             const model::ModelConfig& config,
                             const model::LanguageTokens& languages,
+                            const model::DecodingOptions& defaults,
                             model::ComputeType compute_type,
                             const RequestLimits& limits,
                             const SchedulerOptions& scheduler,

@@ -54,7 +54,7 @@ inline model::ModelConfig FakeConfig() {
   model::ModelConfig config;
   config.vocab_size = 259;
   config.max_position_embeddings = 64;
-  config.max_length = 64;
+  config.generation.max_length = 64;
   config.eos_token_id = kEos;
   config.pad_token_id = 0;
   return config;

@@ -22,7 +22,7 @@ ModelConfig SmallConfig() {
   c.encoder_ffn_dim = c.decoder_ffn_dim = 64;
   c.vocab_size = 40;
   c.max_position_embeddings = 64;
-  c.max_length = 64;
+  c.generation.max_length = 64;
   c.eos_token_id = 0;
   c.pad_token_id = c.decoder_start_token_id = 39;
   c.bad_words_ids = {39, 7};
@@ -173,7 +173,7 @@ TEST(BatchDecoderTest, RespectsLengthBoundsAndNeverEmitsBannedTokens) {
 TEST(BatchDecoderTest, IdleCachesAreBoundedInBytes) {
   ModelConfig config = SmallConfig();
   config.d_model = 128;
-  config.max_position_embeddings = config.max_length = 300;
+  config.max_position_embeddings = config.generation.max_length = 300;
   LoadOptions load;
   load.num_threads = 1;
   auto model =

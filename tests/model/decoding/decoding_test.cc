@@ -25,7 +25,7 @@ ModelConfig SmallConfig() {
   config.decoder_start_token_id = 9;
   config.bad_words_ids = {9, 5};
   config.max_position_embeddings = 64;
-  config.max_length = 64;
+  config.generation.max_length = 64;
   return config;
 }
 

@@ -260,13 +260,13 @@ TEST_F(RequestValidatorTest, SamplingDefaultsAndSeed) {
 
 TEST_F(RequestValidatorTest, DefaultBeamIsTheModelsWithinTheLimit) {
   model::ModelConfig config = FakeConfig();
-  config.num_beams = 3;
+  config.generation.num_beams = 3;
   RequestValidator validator(FakeEngine(config), Limits(), "m");
   auto request = Translate({"a"});
   EXPECT_EQ(validator.ValidateTranslate(request)->options.beam_size, 3);
   request.mutable_options()->mutable_sampling();
   EXPECT_EQ(validator.ValidateTranslate(request)->options.beam_size, 1);
-  config.num_beams = 6;  // over max_beam_size 4
+  config.generation.num_beams = 6;  // over max_beam_size 4
   RequestValidator capped(FakeEngine(config), Limits(), "m");
   EXPECT_EQ(capped.ValidateTranslate(Translate({"a"}))->options.beam_size, 4);
 }
