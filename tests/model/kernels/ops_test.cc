@@ -104,7 +104,10 @@ std::vector<float> NaiveAttention(const std::vector<float>& q,
                                   const std::vector<float>& v, int n_q, int n_k,
                                   int heads, int head_dim,
                                   const std::vector<bool>& key_valid,
-                                  bool causal, int offset) {
+                                  bool causal, int offset,
+                                  const RelativeBias& bias = {},
+                                  double scale = 0) {
+  if (scale == 0) scale = 1.0 / std::sqrt(head_dim);
   const int d = heads * head_dim;
   std::vector<float> out(n_q * d, 0.0f);
   for (int h = 0; h < heads; ++h) {
@@ -117,7 +120,13 @@ std::vector<float> NaiveAttention(const std::vector<float>& q,
         for (int e = 0; e < head_dim; ++e) {
           dot += q[i * d + h * head_dim + e] * k[j * d + h * head_dim + e];
         }
-        s[j] = visible ? dot / std::sqrt(head_dim) : -INFINITY;
+        dot *= scale;
+        if (bias.values != nullptr) {
+          // The query's position is i + offset, as the kernels count it.
+          dot += bias.values[h * bias.head_stride + bias.center + j -
+                             (i + offset)];
+        }
+        s[j] = visible ? dot : -INFINITY;
         max_s = std::max(max_s, s[j]);
       }
       double total = 0;
@@ -215,6 +224,72 @@ TEST(AttentionTest, SingleQueryOverTransposedKeysMatchesNaive) {
         EXPECT_NEAR(out[i], expected[i], 1e-5)
             << "head_dim " << head_dim << " n_k " << n_k;
       }
+    }
+  }
+}
+
+// T5's relative biases: bias[h][center + (key - query)] joins the scores.
+TEST(AttentionTest, RelativeBiasJoinsTheScores) {
+  const int heads = 2, head_dim = 16, d = heads * head_dim, span = 40;
+  const auto bias_values = Random(heads * (2 * span - 1), 30, 3.0f);
+  const RelativeBias bias{bias_values.data(), 2 * span - 1, span - 1};
+  for (const int n : {1, 5, 33}) {
+    const auto q = Random(n * d, 31), k = Random(n * d, 32),
+               v = Random(n * d, 33);
+    const auto expected = NaiveAttention(q, k, v, n, n, heads, head_dim,
+                                         std::vector<bool>(n, true), false, 0,
+                                         bias, 1.0);
+    std::vector<float> out(n * d);
+    MultiHeadAttention(q.data(), d, k.data(), d, v.data(), d, n, n, heads,
+                       head_dim, 1.0f, false, 0, out.data(), d, bias);
+    for (size_t i = 0; i < out.size(); ++i) {
+      EXPECT_NEAR(out[i], expected[i], 1e-5) << "n " << n;
+    }
+    // The decoder's newest query (position n - 1) over its n keys.
+    const int stride = KeyStride(n);
+    std::vector<float> keys_t(static_cast<size_t>(d) * stride, 0.0f);
+    for (int j = 0; j < n; ++j) {
+      for (int c = 0; c < d; ++c) keys_t[c * stride + j] = k[j * d + c];
+    }
+    std::vector<float> last(d);
+    SingleQueryAttention(q.data() + (n - 1) * d, keys_t.data(), stride,
+                         v.data(), d, n, heads, head_dim, 1.0f, last.data(),
+                         bias);
+    for (int i = 0; i < d; ++i) {
+      EXPECT_NEAR(last[i], expected[(n - 1) * d + i], 1e-5) << "n " << n;
+    }
+  }
+}
+
+TEST(RmsNormTest, MatchesDoublePrecisionDefinition) {
+  const int rows = 3, dim = 48;
+  const auto x = Random(rows * dim, 40, 2.0f);
+  const auto gamma = Random(dim, 41);
+  std::vector<float> out(rows * dim);
+  RmsNorm(x.data(), rows, dim, gamma.data(), 1e-6f, out.data());
+  for (int r = 0; r < rows; ++r) {
+    double sq = 0;
+    for (int i = 0; i < dim; ++i) sq += double{x[r * dim + i]} * x[r * dim + i];
+    const double inv = 1.0 / std::sqrt(sq / dim + 1e-6);
+    for (int i = 0; i < dim; ++i) {
+      EXPECT_NEAR(out[r * dim + i], x[r * dim + i] * inv * gamma[i], 1e-5);
+    }
+  }
+}
+
+TEST(GatedActivationTest, PacksActOfGateTimesInput) {
+  const int rows = 4, width = 20;
+  const auto x = Random(rows * 2 * width, 42, 2.0f);
+  std::vector<float> packed = x;
+  GatedActivation(Activation::kGeluNew, packed.data(), rows, width);
+  for (int r = 0; r < rows; ++r) {
+    for (int j = 0; j < width; ++j) {
+      const double g = x[r * 2 * width + j];
+      const double in = x[r * 2 * width + width + j];
+      const double gelu =
+          0.5 * g *
+          (1 + std::tanh(std::sqrt(2 / M_PI) * (g + 0.044715 * g * g * g)));
+      EXPECT_NEAR(packed[r * width + j], gelu * in, 1e-5);
     }
   }
 }
