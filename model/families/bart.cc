@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "model/families/bart_style.h"
 #include "model/tokenizer/bart_tokenizer.h"
@@ -33,18 +32,9 @@ class BartFamily final : public Family {
       const JsonFields& fields) const override {
     ModelConfig config = BartDefaults();
     RETURN_IF_ERROR(ReadBartStyleFields(fields, &config));
-    // Pre-norm BART-shaped checkpoints are other families (mBART); a
-    // config that asks for it here would be decoded wrongly.
-    for (const char* key : {"normalize_before", "add_final_layer_norm"}) {
-      bool set = false;
-      RETURN_IF_ERROR(fields.ReadBool(key, &set));
-      if (set) {
-        return absl::UnimplementedError(absl::StrCat(
-            "config field '", key,
-            "' is true: BART checkpoints are post-norm without final "
-            "LayerNorms (pre-norm ones are model_type 'mbart')"));
-      }
-    }
+    // normalize_before and add_final_layer_norm, which fairseq-converted
+    // configs carry, are ignored as BartModel ignores them: BART is always
+    // post-norm without final LayerNorms.
     RETURN_IF_ERROR(ValidateModelConfig(config));
     return config;
   }

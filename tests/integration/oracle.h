@@ -4,6 +4,7 @@
 // The engine, loaded in the test process and translating offline, is the
 // oracle: whatever the server answers must equal what it computes alone.
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,7 +30,17 @@ inline model::DecodingOptions EngineOptions(const v1::TranslateOptions& in,
   }
   if (in.has_min_output_tokens()) {
     options.min_output_tokens = in.min_output_tokens();
+  } else {
+    options.min_output_tokens =
+        std::min(options.min_output_tokens, options.max_output_tokens);
   }
+  if (in.has_repetition_penalty()) {
+    options.repetition_penalty = in.repetition_penalty();
+  }
+  if (in.has_no_repeat_ngram_size()) {
+    options.no_repeat_ngram_size = in.no_repeat_ngram_size();
+  }
+  if (in.has_early_stopping()) options.early_stopping = in.early_stopping();
   if (in.has_sampling()) {
     options.sampling = true;
     if (in.sampling().has_temperature()) {

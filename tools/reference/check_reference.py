@@ -1,6 +1,6 @@
 """Checks that the committed fixtures reproduce: reloads every fixture
-directory (Marian with marian_io.load_model_dir; m2m_100 / mbart with
-fairseq_io.load_model_dir, see check_multilingual.py) and recomputes its
+directory (Marian with marian_io.load_model_dir; m2m_100 / mbart / bart
+with fairseq_io.load_model_dir, see check_multilingual.py) and recomputes its
 reference.json.
 
 Usage: /usr/bin/python3 tools/reference/check_reference.py [--fixtures tests/reference/fixtures]
@@ -145,7 +145,7 @@ def check_marian_positions(c: Checker, model, name: str) -> None:
 
 def check_fixture(c: Checker, model_dir: str) -> None:
     import check_multilingual
-    if check_multilingual.is_multilingual(model_dir):
+    if check_multilingual.is_fairseq_family(model_dir):
         check_multilingual.check_fixture(c, model_dir, sys.modules[__name__])
         return
     with open(os.path.join(model_dir, "reference.json"), encoding="utf-8") as f:

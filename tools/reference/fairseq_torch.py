@@ -1,31 +1,40 @@
 """Independent PyTorch implementations of Hugging Face's
-M2M100ForConditionalGeneration (`model_type: "m2m_100"`: M2M100, NLLB-200)
-and MBartForConditionalGeneration (`model_type: "mbart"`: mBART, mBART-50).
+M2M100ForConditionalGeneration (`model_type: "m2m_100"`: M2M100, NLLB-200),
+MBartForConditionalGeneration (`model_type: "mbart"`: mBART, mBART-50) and
+BartForConditionalGeneration (`model_type: "bart"`: BART, DistilBART).
 
 Written from fairseq's transformer (pre-norm layers, make_positions,
-SinusoidalPositionalEmbedding, LearnedPositionalEmbedding) and the Hugging
-Face checkpoint layout, without the transformers package. Both families are
-BART-shaped encoder-decoders; what differs from Marian (marian_torch.py):
+SinusoidalPositionalEmbedding, LearnedPositionalEmbedding), the BART paper
+and the Hugging Face checkpoint layout, without the transformers package.
+All three are BART-shaped encoder-decoders; what differs from Marian
+(marian_torch.py):
 
-- Every layer is pre-norm (x = x + f(LN(x))) and each stack ends with a
-  LayerNorm (`model.{encoder,decoder}.layer_norm`).
+- m2m_100 and mbart: every layer is pre-norm (x = x + f(LN(x))) and each
+  stack ends with a LayerNorm (`model.{encoder,decoder}.layer_norm`).
+- bart: every layer is post-norm (x = LN(x + f(x))), Marian's form, and no
+  stack has a final LayerNorm. The `normalize_before` and
+  `add_final_layer_norm` keys some hub configs carry are ignored, as
+  Hugging Face's BartModel ignores them.
 - m2m_100: sinusoidal positions computed the fairseq way (sin half, cos half,
   frequencies exp(-j * ln(10000) / (half - 1)), row padding_idx zeroed) and
   indexed by padding_idx + 1 + the token's rank among the non-pad tokens; not
   stored in the checkpoint. No final_logits_bias.
-- mbart: learned positions `model.{encoder,decoder}.embed_positions.weight`
-  [max_position_embeddings + 2, d], token t (0-based, pads included) uses row
-  t + 2; `layernorm_embedding` right after token embedding + positions;
-  `final_logits_bias` [1, vocab] added to the logits.
-- Generation adds `forced_bos_token_id` (the target language code) per
-  source row; see marian_generate._process_scores and DECODING.md.
+- mbart and bart: learned positions `model.{encoder,decoder}.embed_positions.weight`
+  [max_position_embeddings + 2, d], token t (0-based, pads included; in the
+  decoder its cache position) uses row t + 2; `layernorm_embedding` right
+  after token embedding (times sqrt(d_model) when scale_embedding) +
+  positions; `final_logits_bias` [1, vocab] added to the logits.
+- Generation adds `forced_bos_token_id` per source row: the target language
+  code (m2m_100, mbart) or BART's `<s>` (the config's forced_bos_token_id,
+  used when generate() is given none); see marian_generate._process_scores
+  and DECODING.md.
 
 Parameter names are those of the Hugging Face state dict (load_hf_state_dict
 accepts a hub checkpoint unchanged). The encoder and decoder layers are
-marian_torch's, in their pre-norm form: the same BART layer code, already
-checked against torch.nn.Transformer*Layer by check_reference.py.
+marian_torch's, in their pre-norm form (m2m_100, mbart) or post-norm form
+(bart): the same BART layer code, already checked against
+torch.nn.Transformer*Layer by check_reference.py.
 """
-
 import math
 from typing import Dict, List, Optional
 
@@ -37,26 +46,33 @@ import marian_generate
 from marian_generate import Hypothesis
 from marian_torch import ACTIVATIONS, LAYER_NORM_EPS, MarianDecoderLayer, MarianEncoderLayer
 
-FAMILIES = ("m2m_100", "mbart")
-MBART_POSITION_OFFSET = 2  # MBartLearnedPositionalEmbedding.offset
+FAMILIES = ("m2m_100", "mbart", "bart")
+MBART_POSITION_OFFSET = 2  # MBartLearnedPositionalEmbedding.offset (BartLearnedPositionalEmbedding's too)
+LEARNED_POSITIONS = ("mbart", "bart")  # embed_positions + layernorm_embedding + final_logits_bias
+POST_NORM = ("bart",)  # post-norm layers, no final LayerNorm
 
-# Defaults of the config classes (M2M100Config / MBartConfig) and of
-# GenerationConfig for keys a config.json may omit. `normalize_before` and
-# `share_encoder_decoder_embeddings` are internal: they select the pre-norm
-# form of the shared layer classes and the single tied embedding.
+# Defaults of the config classes (M2M100Config / MBartConfig / BartConfig)
+# and of GenerationConfig for keys a config.json may omit.
+# `normalize_before` and `share_encoder_decoder_embeddings` are internal:
+# they select the pre-norm form of the shared layer classes (with the final
+# stack LayerNorms) or the post-norm one, and the single tied embedding.
 _COMMON_DEFAULTS = {
     "d_model": 1024, "encoder_layers": 12, "decoder_layers": 12,
     "encoder_attention_heads": 16, "decoder_attention_heads": 16,
     "encoder_ffn_dim": 4096, "decoder_ffn_dim": 4096,
     "max_position_embeddings": 1024,
     "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2,
-    "bad_words_ids": None, "num_beams": 1, "max_length": 20,
+    "bad_words_ids": None, "num_beams": 1, "max_length": 20, "forced_bos_token_id": None,
 }
 FAMILY_DEFAULTS = {
     "m2m_100": dict(_COMMON_DEFAULTS, activation_function="relu", scale_embedding=True,
                     decoder_start_token_id=2, forced_eos_token_id=None),
     "mbart": dict(_COMMON_DEFAULTS, activation_function="gelu", scale_embedding=False,
                   decoder_start_token_id=None, forced_eos_token_id=2),
+    # BartConfig sets no forced_bos_token_id; the hub's bart-base / bart-large(-cnn)
+    # configs set 0 (`<s>`), which the config.json then carries.
+    "bart": dict(_COMMON_DEFAULTS, activation_function="gelu", scale_embedding=False,
+                 decoder_start_token_id=2, forced_eos_token_id=2),
 }
 
 
@@ -77,7 +93,7 @@ def resolve_config(config: dict) -> dict:
         raise ValueError("d_model must be divisible by the number of attention heads")
     if out["activation_function"] not in ACTIVATIONS:
         raise ValueError(f"unsupported activation_function {out['activation_function']!r}")
-    out["normalize_before"] = True
+    out["normalize_before"] = family not in POST_NORM
     out["share_encoder_decoder_embeddings"] = True
     return out
 
@@ -131,7 +147,7 @@ def mbart_position_ids(length: int) -> torch.Tensor:
 
 
 class _Stack(nn.Module):
-    """Encoder or decoder: embeddings, pre-norm layers, final LayerNorm."""
+    """Encoder or decoder: embeddings, layers, final LayerNorm (pre-norm families)."""
 
     def __init__(self, cfg: dict, embed_tokens: nn.Embedding, layers: List[nn.Module], is_decoder: bool):
         super().__init__()
@@ -141,19 +157,20 @@ class _Stack(nn.Module):
         self.padding_idx = cfg["pad_token_id"]
         self.max_positions = cfg["max_position_embeddings"]
         self.embed_tokens = embed_tokens
+        self.d_model = d
         self.embed_scale = math.sqrt(d) if cfg["scale_embedding"] else 1.0
-        if self.family == "mbart":
+        if self.family in LEARNED_POSITIONS:
             self.embed_positions = nn.Embedding(self.max_positions + MBART_POSITION_OFFSET, d)
             self.layernorm_embedding = nn.LayerNorm(d, eps=LAYER_NORM_EPS)
         self.layers = nn.ModuleList(layers)
-        self.layer_norm = nn.LayerNorm(d, eps=LAYER_NORM_EPS)
+        self.layer_norm = nn.LayerNorm(d, eps=LAYER_NORM_EPS) if cfg["normalize_before"] else None
         self.dropout = 0.0
         self._table = torch.zeros(0, d)  # m2m_100 sinusoid cache, grown on demand
 
     def positions(self, ids: torch.Tensor) -> torch.Tensor:
         """[B, T, D] position embeddings for token ids [B, T]."""
         b, t = ids.shape
-        if self.family == "mbart":
+        if self.family in LEARNED_POSITIONS:
             if t > self.max_positions:
                 raise ValueError(f"sequence of {t} tokens exceeds max_position_embeddings {self.max_positions}")
             return self.embed_positions(mbart_position_ids(t))[None].expand(b, t, -1)
@@ -162,12 +179,12 @@ class _Stack(nn.Module):
         need = int(pos.max()) + 1
         if need > self._table.shape[0]:
             rows = max(need, self.max_positions + 2 * MBART_POSITION_OFFSET)
-            self._table = fairseq_sinusoidal_positions(rows, self.layer_norm.normalized_shape[0], self.padding_idx)
+            self._table = fairseq_sinusoidal_positions(rows, self.d_model, self.padding_idx)
         return self._table[pos]
 
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
         h = self.embed_tokens(ids) * self.embed_scale + self.positions(ids)
-        if self.family == "mbart":
+        if self.family in LEARNED_POSITIONS:
             h = self.layernorm_embedding(h)
         return F.dropout(h, self.dropout, self.training)
 
@@ -185,14 +202,15 @@ class _Inner(nn.Module):
 
 
 class FairseqMTModel(nn.Module):
-    """M2M100ForConditionalGeneration or MBartForConditionalGeneration (by model_type)."""
+    """M2M100ForConditionalGeneration, MBartForConditionalGeneration or
+    BartForConditionalGeneration (by model_type)."""
 
     def __init__(self, config: dict):
         super().__init__()
         self.config = resolve_config(config)
         self.family = self.config["model_type"]
         self.model = _Inner(self.config)
-        if self.family == "mbart":
+        if self.family in LEARNED_POSITIONS:
             self.register_buffer("final_logits_bias", torch.zeros(1, self.config["vocab_size"]))
         else:
             self.final_logits_bias = None
@@ -208,16 +226,16 @@ class FairseqMTModel(nn.Module):
     def hf_state_dict(self) -> Dict[str, torch.Tensor]:
         """What save_pretrained writes: the tied embedding once as
         `model.shared.weight` (no `model.*.embed_tokens.weight`, no
-        `lm_head.weight`); mbart's learned position tables and
-        final_logits_bias; nothing for m2m_100's computed positions."""
+        `lm_head.weight`); the learned position tables and final_logits_bias
+        of mbart and bart; nothing for m2m_100's computed positions."""
         return {name: t for name, t in self.state_dict().items() if ".embed_tokens." not in name}
 
     def load_hf_state_dict(self, tensors: Dict[str, torch.Tensor]) -> None:
         """Loads a Hugging Face state dict (any float dtype), failing on anything
         missing or unexpected. Accepts the tied embedding under any of its
         names and ignores the sinusoid tables some m2m_100 conversions carry
-        (`*.embed_positions.weights`, `*._float_tensor`); a missing mbart
-        final_logits_bias is zero (as Hugging Face loads it)."""
+        (`*.embed_positions.weights`, `*._float_tensor`); a missing mbart or
+        bart final_logits_bias is zero (as Hugging Face loads it)."""
         tensors = {k: v.float() for k, v in tensors.items()
                    if not (self.family == "m2m_100" and ".embed_positions." in k)}
         tied = ["model.shared.weight", "model.encoder.embed_tokens.weight",
@@ -229,7 +247,7 @@ class FairseqMTModel(nn.Module):
         for n in tied:
             tensors.pop(n, None)
         tensors["model.shared.weight"] = shared
-        if self.family == "mbart" and "final_logits_bias" not in tensors:
+        if self.family in LEARNED_POSITIONS and "final_logits_bias" not in tensors:
             tensors["final_logits_bias"] = torch.zeros(1, self.config["vocab_size"])
         own = self.hf_state_dict()
         missing = sorted(set(own) - set(tensors))
@@ -252,7 +270,7 @@ class FairseqMTModel(nn.Module):
         key_blocked = (attention_mask == 0)[:, None, None, :]
         for layer in enc.layers:
             h = layer(h, key_blocked)
-        return enc.layer_norm(h)
+        return h if enc.layer_norm is None else enc.layer_norm(h)
 
     def decode(self, decoder_input_ids: torch.Tensor, encoder_out: torch.Tensor,
                attention_mask: Optional[torch.Tensor] = None, last_only: bool = False) -> torch.Tensor:
@@ -267,7 +285,8 @@ class FairseqMTModel(nn.Module):
         enc_key_blocked = (attention_mask == 0)[:, None, None, :]
         for layer in dec.layers:
             h = layer(h, encoder_out, causal_blocked, enc_key_blocked)
-        h = dec.layer_norm(h)
+        if dec.layer_norm is not None:
+            h = dec.layer_norm(h)
         if last_only:
             h = h[:, -1:, :]
         logits = torch.matmul(h, self.model.shared.weight.t())
@@ -281,5 +300,9 @@ class FairseqMTModel(nn.Module):
 
     def generate(self, *args, **kwargs) -> List[List[Hypothesis]]:
         """marian_generate.generate; pass forced_bos_token_id (one id per source
-        row, or one for all) for the target language."""
+        row, or one for all) for the target language. Without one (or with
+        None), the config's forced_bos_token_id applies, as generate() takes
+        it from the generation config (BART's `<s>`)."""
+        if kwargs.get("forced_bos_token_id") is None:
+            kwargs["forced_bos_token_id"] = self.config.get("forced_bos_token_id")
         return marian_generate.generate(self, *args, **kwargs)

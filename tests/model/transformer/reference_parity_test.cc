@@ -409,7 +409,7 @@ TEST_P(ReferenceParityTest, EngineTranslateMatchesGreedyText) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, ReferenceParityTest,
                          ::testing::Values("tiny-swish", "tiny-gelu",
                                            "tiny-nllb", "tiny-m2m100",
-                                           "tiny-mbart50"),
+                                           "tiny-mbart50", "tiny-bart"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');
