@@ -88,15 +88,38 @@ void ApplyActivation(Activation activation, float* x, size_t n) {
   }
 }
 
-void GatedActivation(Activation activation, float* x, int rows, int width) {
-  // Row r moves down from offset 2 * r * width to r * width: every write
-  // lands at or before the reads still to come.
+namespace {
+
+// act(gate) * in for one row. gelu_new, the activation of every gated
+// checkpoint served (T5 v1.1, flan-T5, mT5), gets a loop the compiler
+// vectorises: tanh(u) = 1 - 2 / (exp(2u) + 1) through FastExp (within 1e-6
+// of std::tanh), instead of a libm call per element.
+GLOSSA_MULTIVERSION void GatedRow(Activation activation, const float* gate,
+                                  const float* in, int width, float* out) {
+  if (activation != Activation::kGeluNew) {
+    std::vector<float> act(gate, gate + width);
+    ApplyActivation(activation, act.data(), act.size());
+    for (int j = 0; j < width; ++j) out[j] = act[j] * in[j];
+    return;
+  }
+#pragma omp simd
+  for (int j = 0; j < width; ++j) {
+    const float g = gate[j];
+    const float u = 0.79788456080286536f * (g + 0.044715f * g * g * g);
+    const float tanh_u = 1.0f - 2.0f / (FastExp(2.0f * u) + 1.0f);
+    out[j] = 0.5f * g * (1.0f + tanh_u) * in[j];
+  }
+}
+
+}  // namespace
+
+void GatedActivation(Activation activation, const float* x, int rows, int width,
+                     float* out) {
+#pragma omp parallel for schedule(static) if (rows >= 8)
   for (int r = 0; r < rows; ++r) {
-    float* gate = x + static_cast<size_t>(r) * 2 * width;
-    const float* in = gate + width;
-    ApplyActivation(activation, gate, width);
-    float* out = x + static_cast<size_t>(r) * width;
-    for (int j = 0; j < width; ++j) out[j] = gate[j] * in[j];
+    const float* gate = x + static_cast<size_t>(r) * 2 * width;
+    GatedRow(activation, gate, gate + width, width,
+             out + static_cast<size_t>(r) * width);
   }
 }
 

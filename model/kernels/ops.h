@@ -13,10 +13,11 @@ namespace glossa::model {
 // In place: relu, swish (x * sigmoid(x)), gelu (erf), gelu_new (tanh).
 void ApplyActivation(Activation activation, float* x, size_t n);
 
-// A gated feed-forward's inner step, in place: each of `rows` rows holds
-// [gate (width), in (width)] and becomes act(gate) * in (width values), the
-// rows packed at stride `width` (T5's gated-gelu).
-void GatedActivation(Activation activation, float* x, int rows, int width);
+// A gated feed-forward's inner step: each of `rows` rows of x holds
+// [gate (width), in (width)]; row r of out (width values, not overlapping
+// x) becomes act(gate) * in (T5's gated-gelu).
+void GatedActivation(Activation activation, const float* x, int rows, int width,
+                     float* out);
 
 // out[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta; out may be x.
 void LayerNorm(const float* x, int rows, int dim, const float* gamma,

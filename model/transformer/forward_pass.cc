@@ -17,7 +17,8 @@ namespace {
 // otherwise allocate and zero ~10 MB every step. Every buffer is fully
 // written before it is read, so growing without clearing is safe.
 struct Scratch {
-  std::vector<float> x, normed, output, projected, context, hidden, cross;
+  std::vector<float> x, normed, output, projected, context, hidden, gated,
+      cross;
 };
 
 float* Grow(std::vector<float>& buffer, size_t n) {
@@ -69,10 +70,12 @@ absl::Status Residual(const Architecture& architecture,
 absl::Status FeedForward(const Backend& backend, const Architecture& a,
                          const PackedLinear& fc1, const PackedLinear& fc2,
                          const float* in, int rows, int ffn_dim, float* hidden,
-                         float* out) {
+                         Scratch& scratch, float* out) {
   RETURN_IF_ERROR(backend.Linear(fc1, in, rows, hidden));
-  if (a.gated_ffn) GatedActivation(a.activation, hidden, rows, ffn_dim);
-  return backend.Linear(fc2, hidden, rows, out);
+  if (!a.gated_ffn) return backend.Linear(fc2, hidden, rows, out);
+  float* gated = Grow(scratch.gated, static_cast<size_t>(rows) * ffn_dim);
+  GatedActivation(a.activation, hidden, rows, ffn_dim, gated);
+  return backend.Linear(fc2, gated, rows, out);
 }
 
 }  // namespace
@@ -152,7 +155,7 @@ absl::StatusOr<std::vector<EncodedSource>> Model::Encode(
     };
     const auto feed_forward = [&](const float* in, float* out) -> absl::Status {
       return FeedForward(*backend_, c.architecture, *layer.fc1, *layer.fc2, in,
-                         total, c.encoder_ffn_dim, hidden, out);
+                         total, c.encoder_ffn_dim, hidden, scratch, out);
     };
     RETURN_IF_ERROR(Residual(c.architecture, layer.attention_norm, total, d,
                              scratch, self_attention));
@@ -300,7 +303,7 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
     };
     const auto feed_forward = [&](const float* in, float* out) -> absl::Status {
       return FeedForward(*backend_, c.architecture, *layer.fc1, *layer.fc2, in,
-                         num_rows, c.decoder_ffn_dim, hidden, out);
+                         num_rows, c.decoder_ffn_dim, hidden, scratch, out);
     };
     RETURN_IF_ERROR(Residual(c.architecture, layer.self_norm, num_rows, d,
                              scratch, self_attention));

@@ -99,14 +99,11 @@ TEST(PositionsTest, SinFirstHalfCosSecondHalf) {
 
 // Naive attention with explicit boolean masks, the way a textbook writes
 // it: scores for every key, masked ones set to -inf.
-std::vector<float> NaiveAttention(const std::vector<float>& q,
-                                  const std::vector<float>& k,
-                                  const std::vector<float>& v, int n_q, int n_k,
-                                  int heads, int head_dim,
-                                  const std::vector<bool>& key_valid,
-                                  bool causal, int offset,
-                                  const RelativeBias& bias = {},
-                                  double scale = 0) {
+std::vector<float> NaiveAttention(
+    const std::vector<float>& q, const std::vector<float>& k,
+    const std::vector<float>& v, int n_q, int n_k, int heads, int head_dim,
+    const std::vector<bool>& key_valid, bool causal, int offset,
+    const RelativeBias& bias = {}, double scale = 0) {
   if (scale == 0) scale = 1.0 / std::sqrt(head_dim);
   const int d = heads * head_dim;
   std::vector<float> out(n_q * d, 0.0f);
@@ -236,9 +233,9 @@ TEST(AttentionTest, RelativeBiasJoinsTheScores) {
   for (const int n : {1, 5, 33}) {
     const auto q = Random(n * d, 31), k = Random(n * d, 32),
                v = Random(n * d, 33);
-    const auto expected = NaiveAttention(q, k, v, n, n, heads, head_dim,
-                                         std::vector<bool>(n, true), false, 0,
-                                         bias, 1.0);
+    const auto expected =
+        NaiveAttention(q, k, v, n, n, heads, head_dim,
+                       std::vector<bool>(n, true), false, 0, bias, 1.0);
     std::vector<float> out(n * d);
     MultiHeadAttention(q.data(), d, k.data(), d, v.data(), d, n, n, heads,
                        head_dim, 1.0f, false, 0, out.data(), d, bias);
@@ -280,8 +277,8 @@ TEST(RmsNormTest, MatchesDoublePrecisionDefinition) {
 TEST(GatedActivationTest, PacksActOfGateTimesInput) {
   const int rows = 4, width = 20;
   const auto x = Random(rows * 2 * width, 42, 2.0f);
-  std::vector<float> packed = x;
-  GatedActivation(Activation::kGeluNew, packed.data(), rows, width);
+  std::vector<float> packed(rows * width);
+  GatedActivation(Activation::kGeluNew, x.data(), rows, width, packed.data());
   for (int r = 0; r < rows; ++r) {
     for (int j = 0; j < width; ++j) {
       const double g = x[r * 2 * width + j];
