@@ -76,9 +76,16 @@ bench: build
 	$(BUILD_DIR)/bin/glossa-engine bench
 
 # Regenerates the committed reference fixtures (needs python3-torch).
+# Every reference fixture, one generator per family, then the option
+# references from the stored weights (tests/reference/README.md).
+FIXTURE_TOOLS = /usr/bin/python3 tools/reference
 fixtures:
 	bash tools/install_deps.sh --with-torch
-	/usr/bin/python3 tools/reference/make_fixtures.py --out tests/reference/fixtures
+	$(FIXTURE_TOOLS)/make_fixtures.py --out tests/reference/fixtures
+	$(FIXTURE_TOOLS)/make_multilingual_fixtures.py --out tests/reference/fixtures
+	$(FIXTURE_TOOLS)/make_bart_fixture.py --out tests/reference/fixtures
+	$(FIXTURE_TOOLS)/make_t5_fixtures.py --out tests/reference/fixtures
+	$(FIXTURE_TOOLS)/make_option_references.py --fixtures tests/reference/fixtures
 
 IMAGE ?= glossa:latest
 # Container image with buildah, no Docker daemon needed (docs/deploy.md).

@@ -169,7 +169,8 @@ TEST_P(TextToTextTest, GenerateStreamsWhatTranslateAnswers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, TextToTextTest,
-                         ::testing::Values("tiny-bart"),
+                         ::testing::Values("tiny-bart", "tiny-t5",
+                                           "tiny-flan-t5"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');

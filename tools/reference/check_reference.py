@@ -145,8 +145,12 @@ def check_marian_positions(c: Checker, model, name: str) -> None:
 
 def check_fixture(c: Checker, model_dir: str) -> None:
     import check_multilingual
+    import check_t5
     if check_multilingual.is_fairseq_family(model_dir):
         check_multilingual.check_fixture(c, model_dir, sys.modules[__name__])
+        return
+    if check_t5.is_t5(model_dir):
+        check_t5.check_fixture(c, model_dir, sys.modules[__name__])
         return
     with open(os.path.join(model_dir, "reference.json"), encoding="utf-8") as f:
         ref = json.load(f)

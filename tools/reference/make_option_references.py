@@ -6,12 +6,15 @@ of BART's CNN/DailyMail fine-tune: beam 4, no_repeat_ngram_size 3,
 length_penalty 2, min_length, early_stopping).
 
 Uses each fixture's stored weights and the sources of its reference.json
-(with their forced target codes), so nothing is retrained. The fixtures copy
-licence text, whose repeated words make these options change outputs. Like
-make_fixtures.py it keeps a (case, sentence) pair only when every decision
-has a margin of at least MIN_MARGIN, and writes the glossa options beside
-the Hugging Face parameters. Usage:
+(with their forced first tokens: target language codes, BART's <s>), so
+nothing is retrained; Marian fixtures load through marian_io, m2m_100 /
+mbart / bart ones through fairseq_io, t5 / mt5 ones through t5_io. The
+fixtures copy licence text, whose repeated words make these options change
+outputs. Like make_fixtures.py it keeps a (case, sentence) pair only when
+every decision has a margin of at least MIN_MARGIN, and writes the glossa
+options beside the Hugging Face parameters. Usage:
   /usr/bin/python3 tools/reference/make_option_references.py --fixtures tests/reference/fixtures
+      [--only tiny-bart]
 """
 
 import argparse
@@ -27,6 +30,7 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fairseq_io  # noqa: E402
 import marian_io  # noqa: E402
+import t5_io  # noqa: E402
 from make_fixtures import MIN_MARGIN, glossa_options, sig, write_json  # noqa: E402
 
 BASE = {"num_beams": 1, "max_length": 64, "min_length": 0, "length_penalty": 1.0,
@@ -48,7 +52,7 @@ CASES = [
 def load(model_dir: str):
     with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as f:
         model_type = json.load(f).get("model_type", "marian")
-    io = marian_io if model_type == "marian" else fairseq_io
+    io = {"marian": marian_io, "t5": t5_io, "mt5": t5_io}.get(model_type, fairseq_io)
     model, _ = io.load_model_dir(model_dir)
     return model
 
@@ -92,9 +96,12 @@ def fixture_reference(model_dir: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fixtures", required=True, help="the fixtures root")
+    parser.add_argument("--only", help="write only this fixture's options_reference.json")
     args = parser.parse_args()
     torch.set_num_threads(1)
     for name in sorted(os.listdir(args.fixtures)):
+        if args.only and name != args.only:
+            continue
         model_dir = os.path.join(args.fixtures, name)
         if os.path.exists(os.path.join(model_dir, "reference.json")):
             write_json(os.path.join(model_dir, "options_reference.json"), fixture_reference(model_dir))

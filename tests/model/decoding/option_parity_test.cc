@@ -103,7 +103,8 @@ TEST_P(OptionParityTest, EveryCaseMatchesTheReference) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, OptionParityTest,
                          ::testing::Values("tiny-swish", "tiny-gelu",
                                            "tiny-nllb", "tiny-m2m100",
-                                           "tiny-mbart50", "tiny-bart"),
+                                           "tiny-mbart50", "tiny-bart",
+                                           "tiny-t5", "tiny-flan-t5"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name) {

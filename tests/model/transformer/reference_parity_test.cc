@@ -409,7 +409,8 @@ TEST_P(ReferenceParityTest, EngineTranslateMatchesGreedyText) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, ReferenceParityTest,
                          ::testing::Values("tiny-swish", "tiny-gelu",
                                            "tiny-nllb", "tiny-m2m100",
-                                           "tiny-mbart50", "tiny-bart"),
+                                           "tiny-mbart50", "tiny-bart",
+                                           "tiny-t5", "tiny-flan-t5"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');
