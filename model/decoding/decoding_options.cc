@@ -40,8 +40,8 @@ OptionFieldNames OptionFieldNames::WithPrefix(const std::string& prefix) {
 
 int EffectiveMaxOutputTokens(const DecodingOptions& options,
                              const ModelConfig& config) {
-  const int model_limit =
-      std::min(config.generation.max_length - 1, config.max_position_embeddings);
+  const int model_limit = std::min(config.generation.max_length - 1,
+                                   config.max_position_embeddings);
   if (options.max_output_tokens <= 0) return std::max(1, model_limit);
   return options.max_output_tokens;
 }
