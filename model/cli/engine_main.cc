@@ -58,8 +58,8 @@ ABSL_FLAG(int, sentences, 256, "bench: sentences per cell.");
 ABSL_FLAG(int, output_tokens, 30, "bench: forced output length.");
 ABSL_FLAG(std::string, out, "", "random-model: output directory.");
 ABSL_FLAG(std::string, shape, "opus-mt-base",
-          "bench (without --model) and random-model: opus-mt-base or "
-          "nllb-600m.");
+          "bench (without --model) and random-model: opus-mt-base, "
+          "nllb-600m, bart-base or flan-t5-base.");
 ABSL_FLAG(std::string, tokenizer_from, "",
           "random-model: copy spm files and vocabulary from this model.");
 

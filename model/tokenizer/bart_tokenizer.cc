@@ -42,6 +42,14 @@ absl::StatusOr<std::unique_ptr<BartTokenizer>> BartTokenizer::Load(
     }
   }
 
+  // <mask>, the last entry, is never produced: the pre-tokenizer splits the
+  // text "<mask>" into three words. Some configs leave its embedding row out
+  // (bart-large-cnn: vocab_size 50264 beside 50265 entries).
+  tokenizer->vocab_size_ = bpe.vocab_size();
+  if (const int mask = bpe.IdOf("<mask>"); mask == bpe.vocab_size() - 1) {
+    tokenizer->vocab_size_ = mask;
+  }
+
   const std::string config_path = dir + "/tokenizer_config.json";
   if (absl::StatusOr<std::string> text = base::ReadFileToString(config_path);
       text.ok()) {

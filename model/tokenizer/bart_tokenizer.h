@@ -31,7 +31,8 @@ class BartTokenizer final : public Tokenizer {
   // there, as Hugging Face's errors="replace" does.
   std::string Decode(absl::Span<const int> ids) const override;
 
-  int vocab_size() const override { return bpe_->vocab_size(); }
+  // The ids Encode can produce: vocab.json's entries, less a final <mask>.
+  int vocab_size() const override { return vocab_size_; }
   int eos_id() const override { return eos_id_; }
   int pad_id() const override { return pad_id_; }
   std::string vocabulary_file() const override { return "vocab.json"; }
@@ -41,6 +42,7 @@ class BartTokenizer final : public Tokenizer {
 
   std::unique_ptr<ByteLevelBpe> bpe_;
   std::vector<bool> special_;
+  int vocab_size_ = 0;
   int bos_id_ = 0;
   int pad_id_ = 1;
   int eos_id_ = 2;

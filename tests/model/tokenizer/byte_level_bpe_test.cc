@@ -34,7 +34,14 @@ class ByteLevelBpeTest : public ::testing::Test {
 };
 
 TEST_F(ByteLevelBpeTest, VocabularyAndSpecialIds) {
-  EXPECT_EQ(tokenizer_->vocab_size(), vectors_["vocab_size"].get<int>());
+  // Every entry but <mask>, the last, which Encode never produces (and
+  // bart-large-cnn's config counts no embedding row for).
+  const int entries = vectors_["vocab_size"].get<int>();
+  EXPECT_EQ(bpe_->IdOf("<mask>"), entries - 1);
+  EXPECT_EQ(tokenizer_->vocab_size(), entries - 1);
+  auto ids = tokenizer_->Encode("<mask> and <s>");
+  ASSERT_TRUE(ids.ok());
+  for (int id : *ids) EXPECT_LT(id, entries - 1);
   EXPECT_EQ(tokenizer_->pad_id(), 1);
   EXPECT_EQ(tokenizer_->eos_id(), 2);
 }
