@@ -64,25 +64,56 @@ GLOSSA_MULTIVERSION float LogSumExp(const float* x, int n) {
   return max_value + std::log(sum);
 }
 
-void ApplyActivation(Activation activation, float* x, size_t n) {
+namespace {
+
+// erf(x) to within 3e-7 (Abramowitz & Stegun 7.1.26 with FastExp), in
+// arithmetic the compiler vectorises; libm's erff is a call per element.
+inline float FastErf(float x) {
+  const float a = std::abs(x);
+  const float t = 1.0f / (1.0f + 0.3275911f * a);
+  float p = 1.061405429f;
+  p = p * t - 1.453152027f;
+  p = p * t + 1.421413741f;
+  p = p * t - 0.284496736f;
+  p = p * t + 0.254829592f;
+  const float y = 1.0f - p * t * FastExp(-a * a);
+  return std::copysign(y, x);
+}
+
+// tanh(u) = 1 - 2 / (exp(2u) + 1), through FastExp.
+inline float FastTanh(float u) {
+  return 1.0f - 2.0f / (FastExp(2.0f * u) + 1.0f);
+}
+
+}  // namespace
+
+// The int8 path applies activations after its dequantization pass (the
+// float path fuses them into oneDNN's matmul), so these loops run over
+// every FFN output: they vectorise, and stay within 1e-6 of libm's.
+GLOSSA_MULTIVERSION void ApplyActivation(Activation activation, float* x,
+                                         size_t n) {
   switch (activation) {
     case Activation::kRelu:
+#pragma omp simd
       for (size_t i = 0; i < n; ++i) x[i] = std::max(x[i], 0.0f);
       break;
     case Activation::kSwish:
-      for (size_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-x[i]));
+#pragma omp simd
+      for (size_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + FastExp(-x[i]));
       break;
     case Activation::kGelu:
+#pragma omp simd
       for (size_t i = 0; i < n; ++i) {
-        x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
+        x[i] = 0.5f * x[i] * (1.0f + FastErf(x[i] * 0.70710678118654752f));
       }
       break;
     case Activation::kGeluNew:
+#pragma omp simd
       for (size_t i = 0; i < n; ++i) {
         const float v = x[i];
         x[i] = 0.5f * v *
                (1.0f +
-                std::tanh(0.79788456080286536f * (v + 0.044715f * v * v * v)));
+                FastTanh(0.79788456080286536f * (v + 0.044715f * v * v * v)));
       }
       break;
   }
@@ -106,8 +137,7 @@ GLOSSA_MULTIVERSION void GatedRow(Activation activation, const float* gate,
   for (int j = 0; j < width; ++j) {
     const float g = gate[j];
     const float u = 0.79788456080286536f * (g + 0.044715f * g * g * g);
-    const float tanh_u = 1.0f - 2.0f / (FastExp(2.0f * u) + 1.0f);
-    out[j] = 0.5f * g * (1.0f + tanh_u) * in[j];
+    out[j] = 0.5f * g * (1.0f + FastTanh(u)) * in[j];
   }
 }
 
