@@ -20,6 +20,28 @@ ABSL_FLAG(std::string, model, "models/de-en",
           "Model directory (Hugging Face MarianMT layout).");
 ABSL_FLAG(std::string, model_name, "",
           "Name clients use for the model; default: the model folder's name.");
+ABSL_FLAG(std::string, model_repository, "",
+          "A folder of models, one sub-folder each, named after it (with "
+          "numbered version folders, the highest is served); replaces "
+          "--model.");
+ABSL_FLAG(std::string, models_config, "",
+          "A JSON file naming the models (name, path, compute_type, aliases, "
+          "load, limits; server/README.md); replaces --model.");
+ABSL_FLAG(std::string, default_model, "",
+          "The model requests get when they name none; default: the config "
+          "file's default_model, or the only model.");
+ABSL_FLAG(std::string, model_load, "startup",
+          "When repository models load: startup, or on_demand (on first "
+          "use, unloaded first when memory is short).");
+ABSL_FLAG(int, model_poll_seconds, 10,
+          "How often the repository and config file are checked for "
+          "changes (new, changed or removed models); 0: only on SIGHUP.");
+ABSL_FLAG(int64_t, max_resident_bytes, 0,
+          "Memory cap for all models' weights: on-demand models are "
+          "unloaded, least recently used first, to stay under it; 0: none.");
+ABSL_FLAG(int, max_loaded_models, 0,
+          "Most models in memory at once (enforced as --max_resident_bytes); "
+          "0: no limit.");
 ABSL_FLAG(std::string, host, "0.0.0.0",
           "Address the gRPC and metrics servers listen on.");
 ABSL_FLAG(int, port, 50051, "gRPC port; 0 picks a free port.");
@@ -97,6 +119,13 @@ const std::vector<std::string>& ServerFlagNames() {
   static const auto* names =
       new std::vector<std::string>{"model",
                                    "model_name",
+                                   "model_repository",
+                                   "models_config",
+                                   "default_model",
+                                   "model_load",
+                                   "model_poll_seconds",
+                                   "max_resident_bytes",
+                                   "max_loaded_models",
                                    "host",
                                    "port",
                                    "http_port",
@@ -148,6 +177,27 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
   config.model_dir = absl::GetFlag(FLAGS_model);
   config.model_name = absl::GetFlag(FLAGS_model_name);
   if (config.model_name.empty()) config.model_name = BaseName(config.model_dir);
+  ModelSources& sources = config.sources;
+  sources.model_dir = config.model_dir;
+  sources.model_name = config.model_name;
+  sources.repository = absl::GetFlag(FLAGS_model_repository);
+  sources.config_file = absl::GetFlag(FLAGS_models_config);
+  sources.default_model = absl::GetFlag(FLAGS_default_model);
+  const std::string load = absl::GetFlag(FLAGS_model_load);
+  if (load != "startup" && load != "on_demand") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--model_load must be startup or on_demand, got \"", load, "\""));
+  }
+  config.model_load =
+      load == "startup" ? LoadPolicy::kStartup : LoadPolicy::kOnDemand;
+  config.model_poll =
+      absl::Seconds(std::max(0, absl::GetFlag(FLAGS_model_poll_seconds)));
+  config.max_resident_bytes = absl::GetFlag(FLAGS_max_resident_bytes);
+  config.max_loaded_models = absl::GetFlag(FLAGS_max_loaded_models);
+  if (config.max_resident_bytes < 0 || config.max_loaded_models < 0) {
+    return absl::InvalidArgumentError(
+        "--max_resident_bytes and --max_loaded_models must be >= 0");
+  }
   config.compute_type = absl::GetFlag(FLAGS_compute_type);
   if (absl::Status parsed =
           model::ParseComputeType(config.compute_type).status();

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/http/http_server.h"
+#include "server/models/model_spec.h"
 #include "server/requests/request_validator.h"
 #include "server/rpc/grpc_server.h"
 #include "server/scheduling/scheduler.h"
@@ -18,6 +19,11 @@ namespace glossa::server {
 struct ServerConfig {
   std::string model_dir;
   std::string model_name;
+  ModelSources sources;  // the above, the repository and the config file
+  LoadPolicy model_load = LoadPolicy::kStartup;  // for repository models
+  absl::Duration model_poll;                     // zero: SIGHUP only
+  int64_t max_resident_bytes = 0;
+  int max_loaded_models = 0;
   std::string compute_type;
   int num_threads = 0;  // resolved: > 0
   int metrics_port = 9464;

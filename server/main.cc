@@ -1,9 +1,12 @@
-// glossa-server: serves one Marian / OPUS-MT model over gRPC and HTTP.
+// glossa-server: serves translation and text-to-text models over gRPC and
+// HTTP.
 //
 // Start-up: re-exec for OpenMP's wait policy -> listen (health NOT_SERVING,
-// /readyz 503) -> load the model -> warm up -> SERVING. Shutdown on
-// SIGTERM/SIGINT: NOT_SERVING, new calls UNAVAILABLE on both front-ends,
-// running work finishes within the grace period, exit 0.
+// /readyz 503) -> load and warm up the start-up models -> SERVING. While
+// serving, SIGHUP and a periodic check apply changes to the models (see
+// server/models/). Shutdown on SIGTERM/SIGINT: NOT_SERVING, new calls
+// UNAVAILABLE on both front-ends, running work finishes within the grace
+// period, exit 0.
 
 #include <signal.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -29,15 +33,16 @@
 #include "server/flags.h"
 #include "server/http/http_server.h"
 #include "server/metrics/metrics.h"
+#include "server/models/model_info.h"
+#include "server/models/model_registry.h"
+#include "server/models/model_spec.h"
 #include "server/requests/request_validator.h"
 #include "server/rpc/bounded_log.h"
 #include "server/rpc/glossa_service.h"
 #include "server/rpc/grpc_server.h"
-#include "server/rpc/model_info.h"
 #include "server/rpc/transport_counters.h"
 #include "server/scheduling/clock.h"
 #include "server/scheduling/scheduler.h"
-#include "server/warmup.h"
 
 namespace glossa::server {
 namespace {
@@ -105,7 +110,7 @@ absl::Status RunInterruptibly(const sigset_t& signals, const char* what,
 
 int Run(int argc, char** argv) {
   base::SetProgramUsage(
-      "Serves a Marian / OPUS-MT translation model over gRPC.\n"
+      "Serves translation and text-to-text models over gRPC and HTTP.\n"
       "Every flag can also be set as GLOSSA_<FLAG IN UPPER CASE>; the "
       "command line wins.",
       "server/");
@@ -176,69 +181,90 @@ int Run(int argc, char** argv) {
               metrics_address.c_str(), http_address.c_str());
   std::fflush(stdout);
 
-  // Load and warm up while health says NOT_SERVING.
-  model::LoadOptions load_options;
-  load_options.compute_type = *model::ParseComputeType(config->compute_type);
-  load_options.num_threads = config->num_threads;
-  absl::StatusOr<std::shared_ptr<const model::Engine>> engine =
-      absl::UnknownError("not loaded");
-  const absl::Time load_start = absl::Now();
-  if (absl::Status status = RunInterruptibly(
-          signals, "loading the model",
-          [&] {
-            engine = model::Engine::Load(config->model_dir, load_options);
-            return engine.status();
-          });
-      !status.ok()) {
-    return Fail(status);
-  }
-  const double load_seconds = absl::ToDoubleSeconds(absl::Now() - load_start);
-  metrics->SetModelLoadSeconds(load_seconds);
   metrics->SetTransportCallSource([] {
     absl::StatusOr<TransportCallCounts> counts = ReadTransportCallCounts();
     return counts.ok() ? *counts : TransportCallCounts{};
   });
-  metrics->SetBuildInfo(ServerVersion(),
-                        model::ComputeTypeName((*engine)->compute_type()),
-                        config->model_name);
-  absl::StatusOr<std::unique_ptr<Scheduler>> scheduler = Scheduler::Create(
-      config->scheduler, MakeEngineDecoder(**engine), clock, metrics.get());
-  if (!scheduler.ok()) return Fail(scheduler.status());
-  (*scheduler)->Start();
-  const absl::Time warmup_start = absl::Now();
-  if (absl::Status warm = RunInterruptibly(
-          signals, "warming up",
-          [&] { return WarmUp(scheduler->get(), **engine, absl::Minutes(5)); });
-      !warm.ok()) {
-    return Fail(warm);
+
+  // Load and warm up the start-up models while health says NOT_SERVING.
+  SpecDefaults defaults;
+  defaults.compute_type = config->compute_type;
+  defaults.policy = config->model_load;
+  defaults.limits = config->limits;
+  defaults.scheduler = config->scheduler;
+  absl::StatusOr<ModelsConfig> models = ReadModels(config->sources, defaults);
+  if (!models.ok()) return Fail(models.status());
+  RegistryOptions registry_options;
+  registry_options.num_threads = config->num_threads;
+  registry_options.max_resident_bytes = config->max_resident_bytes;
+  registry_options.max_loaded_models = config->max_loaded_models;
+  registry_options.max_message_bytes = config->grpc.max_message_bytes;
+  registry_options.drain_timeout =
+      std::max(config->drain_grace, absl::Seconds(1));
+  registry_options.defaults = defaults;
+  ModelRegistry registry(registry_options, clock, metrics.get());
+  GrpcServer* const grpc = grpc_server->get();
+  registry.SetAvailabilityListener(
+      [grpc](const std::vector<std::string>& names, bool available) {
+        for (const std::string& name : names) {
+          grpc->SetServiceServing(name, available);
+        }
+      });
+  const absl::Time load_start = absl::Now();
+  registry.Apply(*models);
+  if (absl::Status status =
+          RunInterruptibly(signals, "loading the models",
+                           [&] { return registry.WaitForStartupModels(); });
+      !status.ok()) {
+    return Fail(status);
   }
-  const double warmup_seconds =
-      absl::ToDoubleSeconds(absl::Now() - warmup_start);
-  RequestValidator validator(*engine, config->limits, config->model_name);
-  ServingBackend backend;
-  backend.engine = engine->get();
-  backend.validator = &validator;
-  backend.scheduler = scheduler->get();
-  backend.info = DescribeModel(
-      config->model_name, (*engine)->config(), (*engine)->languages(),
-      validator.defaults(), (*engine)->compute_type(), validator.limits(),
-      config->scheduler, config->grpc.max_message_bytes);
-  environment.Activate(&backend);
+  const double load_seconds = absl::ToDoubleSeconds(absl::Now() - load_start);
+  metrics->SetBuildInfo(ServerVersion(), config->compute_type,
+                        models->default_model);
+  environment.Activate(&registry);
   (*grpc_server)->SetServing(true);
+  std::vector<std::string> names;
+  for (const ModelSpec& spec : models->models) names.push_back(spec.name);
   std::printf(
-      "glossa-server serving model=%s compute_type=%s threads=%d "
-      "batching=%s load_seconds=%.2f warmup_seconds=%.2f\n",
-      config->model_name.c_str(),
-      std::string(model::ComputeTypeName((*engine)->compute_type())).c_str(),
+      "glossa-server serving models=%s default=%s threads=%d batching=%s "
+      "load_seconds=%.2f\n",
+      absl::StrJoin(names, ",").c_str(),
+      models->default_model.empty() ? "none" : models->default_model.c_str(),
       config->num_threads,
       config->scheduler.batching == BatchingMode::kContinuous ? "continuous"
                                                               : "request",
-      load_seconds, warmup_seconds);
+      load_seconds);
   std::fflush(stdout);
 
+  // Serve: SIGHUP reloads the keys and the models; every --model_poll the
+  // models are read again (new, changed and removed ones take effect).
+  std::string last_models_error;
+  const auto reread_models = [&](bool report) {
+    absl::StatusOr<ModelsConfig> read = ReadModels(config->sources, defaults);
+    if (read.ok()) {
+      last_models_error.clear();
+      registry.Apply(*read);
+      return;
+    }
+    const std::string error(read.status().message());
+    if (report || error != last_models_error) {
+      std::printf("glossa-server kept the models in force: %s\n",
+                  error.c_str());
+      std::fflush(stdout);
+    }
+    last_models_error = error;
+  };
   int signal = 0;
-  while ((signal = WaitForSignal(signals, absl::InfiniteDuration())) ==
-         SIGHUP) {
+  while (true) {
+    signal = WaitForSignal(signals, config->model_poll > absl::ZeroDuration()
+                                        ? config->model_poll
+                                        : absl::InfiniteDuration());
+    if (signal == 0) {
+      reread_models(/*report=*/false);
+      continue;
+    }
+    if (signal != SIGHUP) break;
+    reread_models(/*report=*/true);
     // Reload the keys; a file that fails to parse keeps the old ones.
     if (access == nullptr) continue;
     absl::StatusOr<int> keys = LoadKeys(config->api_keys_file, access.get());
@@ -255,17 +281,17 @@ int Run(int argc, char** argv) {
   std::fflush(stdout);
   environment.BeginDrain();
   (*grpc_server)->SetServing(false);
-  (*scheduler)->StopAccepting();
+  registry.StopAccepting();
   const absl::Time grace_end = absl::Now() + config->drain_grace;
   bool idle = false;
-  while (!(idle = (*scheduler)->WaitUntilIdle(absl::Milliseconds(50))) &&
+  while (!(idle = registry.WaitUntilIdle(absl::Milliseconds(50))) &&
          absl::Now() < grace_end) {
     const int again = WaitForSignal(signals, absl::ZeroDuration());
     if (again != 0 && again != SIGHUP) break;
   }
   // Whatever still runs is cut short: Translate gets UNAVAILABLE, Generate
   // a final message with finish reason CANCELLED.
-  (*scheduler)->Stop();
+  registry.Stop();
   (*grpc_server)->Shutdown(absl::Now() + absl::Seconds(2));
   if (http_server != nullptr) http_server->Shutdown();
   std::printf("glossa-server stopped (%s)\n",

@@ -69,6 +69,12 @@ std::unique_ptr<Backend> CreateReferenceBackend(
 absl::StatusOr<std::unique_ptr<Backend>> CreateDnnlBackend(
     ComputeType compute_type, int num_threads);
 
+// Sets how many compute (OpenMP) threads the calling thread's model work
+// uses from now on, for every backend: a server that shares the cores among
+// several models sets it before each decoder step. Backends made with
+// `num_threads` > 0 set it once per thread themselves.
+void SetComputeThreads(int threads);
+
 // Whether oneDNN runs bfloat16 natively on this CPU (AVX512-BF16 or AMX);
 // elsewhere it emulates it, slower than float32.
 bool CpuHasNativeBFloat16();

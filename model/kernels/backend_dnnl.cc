@@ -123,13 +123,7 @@ class DnnlBackend final : public Backend {
                       float* y) const override {
     if (rows == 0) return absl::OkStatus();
     const auto& layer = static_cast<const DnnlLinear&>(packed);
-    // OpenMP's thread count is per calling thread: set it on each thread
-    // that drives the model, once.
-    thread_local int threads_set = 0;
-    if (num_threads_ > 0 && threads_set != num_threads_) {
-      omp_set_num_threads(num_threads_);
-      threads_set = num_threads_;
-    }
+    ApplyThreads();
     if (layer.shape.src_type == DataType::u8) {
       return LinearInt8(layer, x, rows, y);
     }
@@ -151,10 +145,21 @@ class DnnlBackend final : public Backend {
   }
 
   absl::Status PrepareKernels() const override {
+    ApplyThreads();  // primitives are made for the thread count in force
     return kernels_.MakeAll(engine_);
   }
 
   size_t kernel_count() const override { return kernels_.size(); }
+
+  // OpenMP's thread count is per calling thread: set it on each thread
+  // that drives the model, once.
+  void ApplyThreads() const {
+    thread_local int threads_set = 0;
+    if (num_threads_ > 0 && threads_set != num_threads_) {
+      omp_set_num_threads(num_threads_);
+      threads_set = num_threads_;
+    }
+  }
   size_t reference_kernel_count() const override {
     return kernels_.reference_count();
   }
@@ -316,6 +321,12 @@ int CpuInt8InputMax() {
       return kUint8Max;
     default:
       return 127;
+  }
+}
+
+void SetComputeThreads(int threads) {
+  if (threads > 0 && omp_get_max_threads() != threads) {
+    omp_set_num_threads(threads);
   }
 }
 

@@ -4,6 +4,7 @@
 // The oneDNN backend's pieces below the Backend interface: packed layers,
 // the kernel cache and the process's CPU engine. Included only by
 // backend_dnnl.cc; with it, the only files that see dnnl.hpp.
+#include <omp.h>
 #include <sys/mman.h>
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <dnnl.hpp>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -137,7 +139,10 @@ class KernelCache {
     specs_.try_emplace(shape, std::move(spec));
   }
 
-  // The primitive for `rows` rows of a registered shape, made on first use.
+  // The primitive for `rows` rows of a registered shape, made on first use
+  // for the calling thread's OpenMP thread count: oneDNN fixes a matmul's
+  // thread count when the primitive is made, and a server running several
+  // models gives each a share of the cores that changes with the load.
   absl::StatusOr<dnnl::matmul> Get(const dnnl::engine& engine,
                                    const LinearShape& shape, int64_t rows) {
     absl::MutexLock lock(&mu_);
@@ -181,12 +186,12 @@ class KernelCache {
   }
 
  private:
-  using Key = std::pair<LinearShape, int64_t>;
+  using Key = std::tuple<LinearShape, int64_t, int>;  // shape, rows, threads
 
   absl::StatusOr<dnnl::matmul> GetLocked(const dnnl::engine& engine,
                                          const LinearShape& shape, int64_t rows)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const Key key{shape, rows};
+    const Key key{shape, rows, omp_get_max_threads()};
     auto it = primitives_.find(key);
     if (it != primitives_.end()) return it->second;
     const auto spec = specs_.find(shape);

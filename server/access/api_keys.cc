@@ -38,16 +38,25 @@ absl::StatusOr<std::string> ParseDigest(absl::string_view hex) {
   return absl::HexStringToBytes(absl::AsciiStrToLower(hex));
 }
 
-absl::Status ParseQuota(absl::string_view field, KeyQuota* quota) {
+absl::Status ParseSetting(absl::string_view field, ApiKey* key) {
   const std::pair<absl::string_view, absl::string_view> kv =
       absl::StrSplit(field, absl::MaxSplits('=', 1));
+  if (kv.first == "admin") {
+    if (kv.second != "true" && kv.second != "false") {
+      return absl::InvalidArgumentError("'admin' needs true or false");
+    }
+    key->admin = kv.second == "true";
+    return absl::OkStatus();
+  }
+  KeyQuota* quota = &key->quota;
   int* target = kv.first == "requests_per_minute" ? &quota->requests_per_minute
                 : kv.first == "tokens_per_minute" ? &quota->tokens_per_minute
                                                   : nullptr;
   if (target == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown setting '", kv.first.substr(0, 40),
-        "' (requests_per_minute=N and tokens_per_minute=N are known)"));
+        "' (requests_per_minute=N, tokens_per_minute=N and admin=true are "
+        "known)"));
   }
   if (!absl::SimpleAtoi(kv.second, target) || *target < 0) {
     return absl::InvalidArgumentError(
@@ -110,7 +119,7 @@ absl::StatusOr<std::vector<ApiKey>> ParseApiKeys(absl::string_view text,
       }
     }
     for (size_t i = 2; i < fields.size(); ++i) {
-      if (absl::Status s = ParseQuota(fields[i], &key.quota); !s.ok()) {
+      if (absl::Status s = ParseSetting(fields[i], &key); !s.ok()) {
         return fail(s.message());
       }
     }
@@ -195,6 +204,12 @@ absl::Status AccessControl::Admit(absl::string_view authorization,
   }
   if (quota.requests_per_minute > 0) entry.requests.level -= 1.0;
   return absl::OkStatus();
+}
+
+bool AccessControl::IsAdmin(absl::string_view name) const {
+  absl::MutexLock lock(&mu_);
+  const auto it = by_name_.find(name);
+  return it != by_name_.end() && it->second->key.admin;
 }
 
 void AccessControl::ChargeTokens(absl::string_view name, int64_t tokens) {

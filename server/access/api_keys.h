@@ -28,10 +28,13 @@ struct ApiKey {
   std::string name;
   std::string sha256;  // 32 raw bytes
   KeyQuota quota;
+  // May load and unload models (LoadModel, UnloadModel).
+  bool admin = false;
 };
 
 // The keys file: one key per line,
 //   <name> <key or sha256:HEX> [requests_per_minute=N] [tokens_per_minute=N]
+//          [admin=true]
 // '#' starts a comment; blank lines are ignored. A key given as
 // "sha256:<64 hex digits>" is stored as it is (`printf %s KEY | sha256sum`),
 // so the file need not hold secrets. Names are [A-Za-z0-9_.-], at most 64
@@ -61,6 +64,9 @@ class AccessControl {
   // Counts the request against the key's quota when it is let through.
   // `*name` is the key's name whenever the key is valid.
   absl::Status Admit(absl::string_view authorization, std::string* name);
+
+  // Whether the key named `name` is marked admin=true.
+  bool IsAdmin(absl::string_view name) const;
 
   // Charges tokens the key's request used (input when validated, output
   // when answered). The bucket may go below zero: that key's next requests

@@ -4,9 +4,14 @@
 
 namespace glossa::server {
 
-void CallEnvironment::Activate(const ServingBackend* backend) {
+void CallEnvironment::Activate(ModelDirectory* models) {
   absl::MutexLock lock(&mu_);
-  backend_ = backend;
+  models_ = models;
+}
+
+bool CallEnvironment::ready() const {
+  absl::MutexLock lock(&mu_);
+  return models_ != nullptr && !draining_;
 }
 
 void CallEnvironment::BeginDrain() {
@@ -14,16 +19,31 @@ void CallEnvironment::BeginDrain() {
   draining_ = true;
 }
 
-absl::StatusOr<const ServingBackend*> CallEnvironment::backend() const {
+absl::StatusOr<ModelDirectory*> CallEnvironment::models() const {
   absl::MutexLock lock(&mu_);
   if (draining_) {
     return absl::UnavailableError(
         "the server is shutting down; retry on another replica");
   }
-  if (backend_ == nullptr) {
-    return absl::UnavailableError("the model is still loading; retry later");
+  if (models_ == nullptr) {
+    return absl::UnavailableError(
+        "the server is still loading its models; retry later");
   }
-  return backend_;
+  return models_;
+}
+
+absl::StatusOr<std::shared_ptr<const ServingBackend>> CallEnvironment::backend(
+    absl::string_view model) const {
+  absl::StatusOr<ModelDirectory*> models = this->models();
+  if (!models.ok()) return models.status();
+  return (*models)->Find(model);
+}
+
+absl::Status CallEnvironment::AuthorizeAdmin(absl::string_view caller) const {
+  if (access_ == nullptr || access_->IsAdmin(caller)) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      "loading and unloading models needs an API key marked admin=true in "
+      "--api_keys_file");
 }
 
 absl::Status CallEnvironment::Authorize(absl::string_view authorization,
@@ -51,11 +71,12 @@ void CallEnvironment::ChargeTokens(absl::string_view caller,
 }
 
 void CallEnvironment::RecordRequest(absl::string_view rpc,
+                                    absl::string_view model,
                                     absl::StatusCode code, absl::Time arrival,
                                     absl::string_view caller,
                                     absl::string_view frontend) const {
   if (metrics_ == nullptr) return;
-  metrics_->RecordRequest(frontend, rpc, code, clock_->Now() - arrival);
+  metrics_->RecordRequest(frontend, rpc, model, code, clock_->Now() - arrival);
   if (!caller.empty()) metrics_->RecordKeyRequest(caller, code);
 }
 

@@ -1,6 +1,7 @@
 #ifndef GLOSSA_SERVER_CALLS_CALL_ENVIRONMENT_H_
 #define GLOSSA_SERVER_CALLS_CALL_ENVIRONMENT_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -12,6 +13,7 @@
 #include "glossa/v1/glossa.pb.h"
 #include "model/engine.h"
 #include "server/access/api_keys.h"
+#include "server/calls/model_directory.h"
 #include "server/metrics/metrics.h"
 #include "server/requests/request_validator.h"
 #include "server/scheduling/clock.h"
@@ -19,18 +21,9 @@
 
 namespace glossa::server {
 
-// What the calls serve with once the model is loaded and warm. Owned by
-// main; must outlive the front-ends.
-struct ServingBackend {
-  const model::Engine* engine = nullptr;
-  const RequestValidator* validator = nullptr;
-  Scheduler* scheduler = nullptr;
-  v1::ModelInfo info;
-};
-
 // Everything a call needs from the server around it, whichever front-end
-// it came through (gRPC reactors, HTTP handlers): who may call, the backend
-// once it is ready, the clock, and where its outcome is recorded. The
+// it came through (gRPC reactors, HTTP handlers): who may call, the models
+// once the server is ready, the clock, and where its outcome is recorded. The
 // front-ends depend on this, not on each other. Thread-safe.
 class CallEnvironment {
  public:
@@ -56,22 +49,34 @@ class CallEnvironment {
                          std::string* caller) const;
   // Whether calls need an API key (keys are configured).
   bool keys_required() const { return access_ != nullptr; }
+  // For the administration RPCs: OK without keys, or when `caller` (the
+  // name Authorize gave) is a key marked admin; PERMISSION_DENIED otherwise.
+  absl::Status AuthorizeAdmin(absl::string_view caller) const;
   // Charges the caller's key for the tokens its request used.
   void ChargeTokens(absl::string_view caller, int64_t tokens) const;
 
-  // The model is ready: calls are served from now on.
-  void Activate(const ServingBackend* backend);
+  // The server is ready: calls are served from `models` (which must
+  // outlive the front-ends) from now on.
+  void Activate(ModelDirectory* models);
   // Shutting down: new calls get UNAVAILABLE; calls already accepted go on.
   void BeginDrain();
+  // Whether Activate was called and draining has not begun.
+  bool ready() const;
 
-  // The backend, or UNAVAILABLE while loading or draining.
-  absl::StatusOr<const ServingBackend*> backend() const;
+  // The version serving `model` (ModelDirectory::Find), or UNAVAILABLE
+  // while the server starts or drains.
+  absl::StatusOr<std::shared_ptr<const ServingBackend>> backend(
+      absl::string_view model) const;
+  // The models, or UNAVAILABLE while the server starts or drains.
+  absl::StatusOr<ModelDirectory*> models() const;
   const Clock* clock() const { return clock_; }
   // Records glossa_requests_total / glossa_request_duration_seconds (with
-  // the front-end, "grpc" or "http", as a label), and per key (`caller`,
-  // when there is one) glossa_key_requests_total.
-  void RecordRequest(absl::string_view rpc, absl::StatusCode code,
-                     absl::Time arrival, absl::string_view caller = "",
+  // the front-end, "grpc" or "http", and the model that served the call, ""
+  // when none, as labels), and per key (`caller`, when there is one)
+  // glossa_key_requests_total.
+  void RecordRequest(absl::string_view rpc, absl::string_view model,
+                     absl::StatusCode code, absl::Time arrival,
+                     absl::string_view caller = "",
                      absl::string_view frontend = "grpc") const;
 
  private:
@@ -80,7 +85,7 @@ class CallEnvironment {
   AccessControl* const access_;
   const int max_metadata_bytes_;
   mutable absl::Mutex mu_;
-  const ServingBackend* backend_ ABSL_GUARDED_BY(mu_) = nullptr;
+  ModelDirectory* models_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -42,9 +42,8 @@ absl::StatusOr<v1::TranslateResponse> RunTranslate(
       backend.validator->ValidateTranslate(request);
   if (!validated.ok()) return validated.status();
   WaitingTranslateSink sink;
-  auto task = std::make_shared<TranslateTask>(*validated, backend.engine,
-                                              backend.validator->model_name(),
-                                              arrival, deadline, &sink);
+  auto task = std::make_shared<TranslateTask>(
+      *validated, backend.engine, backend.name, arrival, deadline, &sink);
   if (!task->needs_decoding()) {
     task->RespondWithoutDecoding();
   } else if (absl::Status scheduled = backend.scheduler->Schedule(task);

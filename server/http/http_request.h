@@ -46,7 +46,13 @@ enum class ErrorShape { kGlossa, kLibreTranslate };
 void AnswerError(const absl::Status& status, httplib::Response& response,
                  ErrorShape shape = ErrorShape::kGlossa);
 
-// A call answered by the handler thread: `handle(arrival, &caller)` does
+// Who made a call and which model served it, for its metrics.
+struct CallRecord {
+  std::string caller;  // the API key's name, "" without one
+  std::string model;   // "" until a model is found
+};
+
+// A call answered by the handler thread: `handle(arrival, &record)` does
 // the work and writes the body; the outcome is recorded as `rpc`
 // (frontend="http") and a failure answered in `shape`.
 template <typename Handle>
@@ -54,9 +60,10 @@ void AnswerCall(const CallEnvironment& environment, absl::string_view rpc,
                 httplib::Response& response, ErrorShape shape,
                 const Handle& handle) {
   const absl::Time arrival = environment.clock()->Now();
-  std::string caller;
-  const absl::Status status = handle(arrival, &caller);
-  environment.RecordRequest(rpc, status.code(), arrival, caller, kHttpFrontend);
+  CallRecord record;
+  const absl::Status status = handle(arrival, &record);
+  environment.RecordRequest(rpc, record.model, status.code(), arrival,
+                            record.caller, kHttpFrontend);
   if (!status.ok()) AnswerError(status, response, shape);
 }
 

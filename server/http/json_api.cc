@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "base/status_macros.h"
 #include "server/http/http_calls.h"
 #include "server/http/http_request.h"
@@ -16,33 +17,61 @@ namespace {
 
 constexpr char kJson[] = "application/json";
 
-// A call answered at once: authorize, find the backend, then `answer`
-// writes the body and returns the status.
+// A call answered at once: authorize, find the models, then
+// `answer(models, &record)` writes the body and returns the status.
 template <typename Answer>
 void AnswerAtOnce(const CallEnvironment& environment, absl::string_view rpc,
                   const httplib::Request& request, httplib::Response& response,
                   const Answer& answer) {
   AnswerCall(environment, rpc, response, ErrorShape::kGlossa,
-             [&](absl::Time, std::string* caller) -> absl::Status {
-               RETURN_IF_ERROR(AuthorizeHttp(environment, request, "", caller));
-               ASSIGN_OR_RETURN(const ServingBackend* backend,
-                                environment.backend());
-               return answer(*backend);
+             [&](absl::Time, CallRecord* record) -> absl::Status {
+               RETURN_IF_ERROR(
+                   AuthorizeHttp(environment, request, "", &record->caller));
+               ASSIGN_OR_RETURN(ModelDirectory * models, environment.models());
+               return answer(*models, record);
+             });
+}
+
+// The administration routes: an admin key, then `start(models, done)`;
+// the handler thread waits for `done` (loads take seconds to minutes).
+template <typename Start>
+void AnswerAdmin(const CallEnvironment& environment, absl::string_view rpc,
+                 const httplib::Request& request, httplib::Response& response,
+                 const Start& start) {
+  AnswerCall(environment, rpc, response, ErrorShape::kGlossa,
+             [&](absl::Time, CallRecord* record) -> absl::Status {
+               RETURN_IF_ERROR(
+                   AuthorizeHttp(environment, request, "", &record->caller));
+               RETURN_IF_ERROR(environment.AuthorizeAdmin(record->caller));
+               ASSIGN_OR_RETURN(ModelDirectory * models, environment.models());
+               absl::Notification finished;
+               absl::StatusOr<v1::ModelInfo> outcome = absl::UnknownError("");
+               start(*models, [&](absl::StatusOr<v1::ModelInfo> info) {
+                 outcome = std::move(info);
+                 finished.Notify();
+               });
+               finished.WaitForNotification();
+               if (!outcome.ok()) return outcome.status();
+               record->model = outcome->name();
+               response.set_content(ToJson(*outcome), kJson);
+               return absl::OkStatus();
              });
 }
 
 absl::Status Translate(const CallEnvironment& environment,
                        const httplib::Request& request, absl::Time arrival,
-                       std::string* caller, httplib::Response& response) {
-  RETURN_IF_ERROR(AuthorizeHttp(environment, request, "", caller));
-  ASSIGN_OR_RETURN(const ServingBackend* backend, environment.backend());
+                       CallRecord* record, httplib::Response& response) {
+  RETURN_IF_ERROR(AuthorizeHttp(environment, request, "", &record->caller));
   ASSIGN_OR_RETURN(const absl::Time deadline, HttpDeadline(request, arrival));
   v1::TranslateRequest parsed;
   RETURN_IF_ERROR(ParseJsonBody(request.body, &parsed));
+  ASSIGN_OR_RETURN(std::shared_ptr<const ServingBackend> backend,
+                   environment.backend(parsed.model()));
+  record->model = backend->name;
   ASSIGN_OR_RETURN(v1::TranslateResponse answer,
                    RunTranslate(*backend, parsed, arrival, deadline));
-  environment.ChargeTokens(
-      *caller, answer.usage().input_tokens() + answer.usage().output_tokens());
+  environment.ChargeTokens(record->caller, answer.usage().input_tokens() +
+                                               answer.usage().output_tokens());
   response.set_content(ToJson(answer), kJson);
   return absl::OkStatus();
 }
@@ -51,6 +80,9 @@ absl::Status Translate(const CallEnvironment& environment,
 // releaser share (both run on the connection's worker thread).
 struct EventStream {
   const CallEnvironment* environment;
+  // Held until the stream ends: the model version may not be released
+  // while it decodes.
+  std::shared_ptr<const ServingBackend> backend;
   std::shared_ptr<GenerateStream> generate;
   absl::Time arrival;
   std::string caller;
@@ -59,8 +91,9 @@ struct EventStream {
   void Record(absl::StatusCode code) {
     if (recorded) return;
     recorded = true;
-    environment->RecordRequest("Generate", code, arrival, caller,
-                               kHttpFrontend);
+    environment->RecordRequest("Generate",
+                               backend == nullptr ? "" : backend->name, code,
+                               arrival, caller, kHttpFrontend);
   }
 };
 
@@ -109,14 +142,14 @@ void Generate(const CallEnvironment& environment,
   stream->arrival = environment.clock()->Now();
   absl::Status status = [&]() -> absl::Status {
     RETURN_IF_ERROR(AuthorizeHttp(environment, request, "", &stream->caller));
-    ASSIGN_OR_RETURN(const ServingBackend* backend, environment.backend());
     ASSIGN_OR_RETURN(const absl::Time deadline,
                      HttpDeadline(request, stream->arrival));
     v1::GenerateRequest parsed;
     RETURN_IF_ERROR(ParseJsonBody(request.body, &parsed));
-    ASSIGN_OR_RETURN(
-        stream->generate,
-        GenerateStream::Start(*backend, parsed, stream->arrival, deadline));
+    ASSIGN_OR_RETURN(stream->backend, environment.backend(parsed.model()));
+    ASSIGN_OR_RETURN(stream->generate,
+                     GenerateStream::Start(*stream->backend, parsed,
+                                           stream->arrival, deadline));
     return absl::OkStatus();
   }();
   if (!status.ok()) {
@@ -145,8 +178,8 @@ void AddJsonApiRoutes(const CallEnvironment* environment,
   server.Post("/v1/translate", [environment](const httplib::Request& request,
                                              httplib::Response& response) {
     AnswerCall(*environment, "Translate", response, ErrorShape::kGlossa,
-               [&](absl::Time arrival, std::string* caller) {
-                 return Translate(*environment, request, arrival, caller,
+               [&](absl::Time arrival, CallRecord* record) {
+                 return Translate(*environment, request, arrival, record,
                                   response);
                });
   });
@@ -157,32 +190,64 @@ void AddJsonApiRoutes(const CallEnvironment* environment,
   server.Get("/v1/models", [environment](const httplib::Request& request,
                                          httplib::Response& response) {
     AnswerAtOnce(*environment, "ListModels", request, response,
-                 [&](const ServingBackend& backend) {
-                   v1::ListModelsResponse list;
-                   *list.add_models() = backend.info;
-                   response.set_content(ToJson(list), kJson);
+                 [&](const ModelDirectory& models, CallRecord*) {
+                   response.set_content(ToJson(models.List()), kJson);
                    return absl::OkStatus();
                  });
   });
-  server.Get(
-      R"(/v1/models/([^/]+))", [environment](const httplib::Request& request,
-                                             httplib::Response& response) {
-        AnswerAtOnce(*environment, "GetModelInfo", request, response,
-                     [&](const ServingBackend& backend) {
-                       const std::string name = request.matches[1];
-                       RETURN_IF_ERROR(backend.validator->CheckModelName(name));
-                       response.set_content(ToJson(backend.info), kJson);
-                       return absl::OkStatus();
-                     });
-      });
+  server.Get(R"(/v1/models/([^/]+))", [environment](
+                                          const httplib::Request& request,
+                                          httplib::Response& response) {
+    AnswerAtOnce(*environment, "GetModelInfo", request, response,
+                 [&](const ModelDirectory& models, CallRecord* record) {
+                   ASSIGN_OR_RETURN(v1::ModelInfo info,
+                                    models.Describe(request.matches[1].str()));
+                   record->model = info.name();
+                   response.set_content(ToJson(info), kJson);
+                   return absl::OkStatus();
+                 });
+  });
+  // POST /v1/models/NAME/load (body: a LoadModelRequest's path and
+  // compute_type, optional) and /v1/models/NAME/unload.
+  server.Post(R"(/v1/models/([^/]+)/load)", [environment](
+                                                const httplib::Request& request,
+                                                httplib::Response& response) {
+    AnswerAdmin(
+        *environment, "LoadModel", request, response,
+        [&](ModelDirectory& models, ModelDirectory::InfoCallback done) {
+          v1::LoadModelRequest load;
+          if (!request.body.empty()) {
+            if (absl::Status parsed = ParseJsonBody(request.body, &load);
+                !parsed.ok()) {
+              return done(parsed);
+            }
+          }
+          load.set_model(request.matches[1].str());
+          models.Load(load, std::move(done));
+        });
+  });
+  server.Post(R"(/v1/models/([^/]+)/unload)",
+              [environment](const httplib::Request& request,
+                            httplib::Response& response) {
+                AnswerAdmin(*environment, "UnloadModel", request, response,
+                            [&](ModelDirectory& models,
+                                ModelDirectory::InfoCallback done) {
+                              v1::UnloadModelRequest unload;
+                              unload.set_model(request.matches[1].str());
+                              models.Unload(unload, std::move(done));
+                            });
+              });
   server.Get("/healthz",
              [](const httplib::Request&, httplib::Response& response) {
                response.set_content(R"({"status":"live"})", kJson);
              });
   server.Get("/readyz", [environment](const httplib::Request&,
                                       httplib::Response& response) {
-    absl::StatusOr<const ServingBackend*> backend = environment->backend();
-    if (!backend.ok()) return AnswerError(backend.status(), response);
+    if (!environment->ready()) {
+      return AnswerError(
+          absl::UnavailableError("the server is starting or shutting down"),
+          response);
+    }
     response.set_content(R"({"status":"ready"})", kJson);
   });
 }

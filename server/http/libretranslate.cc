@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -187,6 +188,50 @@ absl::Status CheckLanguages(const v1::ModelInfo& info,
   return absl::OkStatus();
 }
 
+// The model for a LibreTranslate request, which names languages, not a
+// model: a one-pair model of exactly that pair (a server of OPUS-MT models,
+// one per pair), else the default model, else a multilingual one. Checks the
+// languages against it (CheckLanguages) into `translate`.
+absl::StatusOr<std::shared_ptr<const ServingBackend>> PickModel(
+    const CallEnvironment& environment, const LibreRequest& request,
+    v1::TranslateRequest* translate) {
+  ASSIGN_OR_RETURN(ModelDirectory * models, environment.models());
+  const v1::ListModelsResponse list = models->List();
+  for (const v1::ModelInfo& info : list.models()) {
+    if (info.state() != v1::MODEL_STATE_AVAILABLE ||
+        info.languages_size() > 0 || info.source_language().empty()) {
+      continue;
+    }
+    v1::TranslateRequest candidate;
+    if (CheckLanguages(info, request, &candidate).ok()) {
+      absl::StatusOr<std::shared_ptr<const ServingBackend>> backend =
+          models->Find(info.name());
+      if (backend.ok()) return backend;
+    }
+  }
+  absl::StatusOr<std::shared_ptr<const ServingBackend>> backend =
+      models->Find("");
+  if (absl::IsInvalidArgument(backend.status())) {  // no default model
+    for (const v1::ModelInfo& info : list.models()) {
+      if (info.state() == v1::MODEL_STATE_AVAILABLE &&
+          info.languages_size() > 0) {
+        backend = models->Find(info.name());
+        break;
+      }
+    }
+  }
+  if (absl::IsInvalidArgument(backend.status())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(base::ShortForMessage(request.source), " to ",
+                     base::ShortForMessage(request.target),
+                     " is not supported by any model of this server (GET "
+                     "/languages lists the pairs)"));
+  }
+  if (!backend.ok()) return backend.status();
+  RETURN_IF_ERROR(CheckLanguages((*backend)->info, request, translate));
+  return backend;
+}
+
 // The text of hypothesis `k` of `translation` (the best when there are
 // fewer).
 const std::string& HypothesisText(const v1::Translation& translation, int k) {
@@ -198,12 +243,15 @@ const std::string& HypothesisText(const v1::Translation& translation, int k) {
 
 absl::Status Translate(const CallEnvironment& environment,
                        const httplib::Request& http, absl::Time arrival,
-                       std::string* caller, httplib::Response& response) {
+                       CallRecord* record, httplib::Response& response) {
   ASSIGN_OR_RETURN(LibreRequest request, ParseRequest(http));
-  RETURN_IF_ERROR(AuthorizeHttp(environment, http, request.api_key, caller));
-  ASSIGN_OR_RETURN(const ServingBackend* backend, environment.backend());
+  RETURN_IF_ERROR(
+      AuthorizeHttp(environment, http, request.api_key, &record->caller));
   v1::TranslateRequest translate;
-  RETURN_IF_ERROR(CheckLanguages(backend->info, request, &translate));
+  ASSIGN_OR_RETURN(std::shared_ptr<const ServingBackend> backend,
+                   PickModel(environment, request, &translate));
+  record->model = backend->name;
+  translate.set_model(backend->name);
   ASSIGN_OR_RETURN(const absl::Time deadline, HttpDeadline(http, arrival));
 
   // One segment per q, or per text run of each q's HTML.
@@ -226,8 +274,8 @@ absl::Status Translate(const CallEnvironment& environment,
   }
   ASSIGN_OR_RETURN(v1::TranslateResponse answer,
                    RunTranslate(*backend, translate, arrival, deadline));
-  environment.ChargeTokens(
-      *caller, answer.usage().input_tokens() + answer.usage().output_tokens());
+  environment.ChargeTokens(record->caller, answer.usage().input_tokens() +
+                                               answer.usage().output_tokens());
 
   // Each q's text with hypothesis k everywhere.
   std::vector<std::vector<std::string>> texts(request.q.size());
@@ -332,8 +380,8 @@ void AddLibreTranslateRoutes(const CallEnvironment* environment,
   server.Post("/translate", [environment](const httplib::Request& request,
                                           httplib::Response& response) {
     AnswerCall(*environment, "Translate", response, ErrorShape::kLibreTranslate,
-               [&](absl::Time arrival, std::string* caller) {
-                 return Translate(*environment, request, arrival, caller,
+               [&](absl::Time arrival, CallRecord* record) {
+                 return Translate(*environment, request, arrival, record,
                                   response);
                });
   });
@@ -345,22 +393,58 @@ void AddLibreTranslateRoutes(const CallEnvironment* environment,
   });
   server.Get("/languages", [environment](const httplib::Request&,
                                          httplib::Response& response) {
-    absl::StatusOr<const ServingBackend*> backend = environment->backend();
-    if (!backend.ok()) return AnswerLibreError(backend.status(), response);
-    const v1::ModelInfo& info = (*backend)->info;
-    json languages = MultilingualLanguages(info);
-    if (!info.source_language().empty()) {
-      languages.push_back(
-          Language(info.source_language(), {info.target_language()}));
-      languages.push_back(Language(info.target_language(), {}));
+    absl::StatusOr<ModelDirectory*> models = environment->models();
+    if (!models.ok()) return AnswerLibreError(models.status(), response);
+    // Every available model's languages, merged: a code's targets are
+    // those of every model that takes it as a source.
+    std::vector<std::string> order;
+    absl::flat_hash_map<std::string, json> merged;
+    const auto add = [&](const json& language) {
+      const std::string code = language["code"];
+      auto [it, added] = merged.try_emplace(code, language);
+      if (added) {
+        order.push_back(code);
+        return;
+      }
+      for (const json& target : language["targets"]) {
+        if (std::find(it->second["targets"].begin(),
+                      it->second["targets"].end(),
+                      target) == it->second["targets"].end()) {
+          it->second["targets"].push_back(target);
+        }
+      }
+    };
+    const v1::ListModelsResponse list = (*models)->List();
+    for (const v1::ModelInfo& info : list.models()) {
+      if (info.state() != v1::MODEL_STATE_AVAILABLE) continue;
+      for (const json& language : MultilingualLanguages(info)) add(language);
+      if (!info.source_language().empty()) {
+        add(Language(info.source_language(), {info.target_language()}));
+        add(Language(info.target_language(), {}));
+      }
     }
+    json languages = json::array();
+    for (const std::string& code : order) languages.push_back(merged[code]);
     response.set_content(languages.dump(), kJson);
   });
   server.Get("/frontend/settings", [environment](const httplib::Request&,
                                                  httplib::Response& response) {
-    absl::StatusOr<const ServingBackend*> backend = environment->backend();
-    if (!backend.ok()) return AnswerLibreError(backend.status(), response);
-    const v1::ModelInfo& info = (*backend)->info;
+    absl::StatusOr<ModelDirectory*> models = environment->models();
+    if (!models.ok()) return AnswerLibreError(models.status(), response);
+    // The default model's pair, or the first available model's.
+    v1::ModelInfo info;
+    if (absl::StatusOr<v1::ModelInfo> preferred = (*models)->Describe("");
+        preferred.ok()) {
+      info = *std::move(preferred);
+    } else {
+      const v1::ListModelsResponse list = (*models)->List();
+      for (const v1::ModelInfo& model : list.models()) {
+        if (model.state() == v1::MODEL_STATE_AVAILABLE) {
+          info = model;
+          break;
+        }
+      }
+    }
     const bool keys = environment->keys_required();
     json settings = {
         {"apiKeys", keys},

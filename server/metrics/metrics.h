@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/call_once.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -42,12 +43,20 @@ class Metrics {
   // The text exposition format, as served on /metrics.
   std::string Render() const;
 
-  // glossa_requests_total{frontend,rpc,code} and
-  // glossa_request_duration_seconds{frontend,rpc}. `frontend` is "grpc" or
-  // "http"; `rpc` the method name ("Translate", "Generate", "GetModelInfo",
-  // ..., the same for both front-ends).
+  // The same metrics, whose per-model series (every method below but
+  // RecordRequest, the key, log and transport counters and build info)
+  // carry the label model=`model`. The server's own object has model="".
+  std::unique_ptr<Metrics> ForModel(const std::string& model) const;
+  const std::string& model() const { return model_; }
+
+  // glossa_requests_total{frontend,rpc,model,code} and
+  // glossa_request_duration_seconds{frontend,rpc,model}. `frontend` is
+  // "grpc" or "http"; `rpc` the method name ("Translate", "Generate",
+  // "GetModelInfo", ..., the same for both front-ends); `model` the model
+  // that served it, "" when the call named none that exists.
   void RecordRequest(absl::string_view frontend, absl::string_view rpc,
-                     absl::StatusCode code, absl::Duration latency);
+                     absl::string_view model, absl::StatusCode code,
+                     absl::Duration latency);
   // glossa_queue_duration_seconds: arrival to first admission.
   void ObserveQueueTime(absl::Duration wait);
   // glossa_time_to_first_token_seconds: arrival to the first decoded token.
@@ -66,8 +75,12 @@ class Metrics {
   // glossa_input_tokens_total / glossa_output_tokens_total.
   void AddInputTokens(int64_t tokens);
   void AddOutputTokens(int64_t tokens);
-  // glossa_model_load_seconds.
+  // glossa_model_load_seconds{model}, glossa_model_loads_total{model,
+  // outcome}, glossa_model_resident_bytes{model}, glossa_model_available.
   void SetModelLoadSeconds(double seconds);
+  void CountModelLoad(bool ok);
+  void SetModelResidentBytes(int64_t bytes);
+  void SetModelAvailable(bool available);
   // glossa_key_requests_total{key,code} and glossa_key_tokens_total{key},
   // when API keys are configured; at most 100 key names, the rest "other".
   void RecordKeyRequest(absl::string_view key, absl::StatusCode code);
@@ -86,8 +99,13 @@ class Metrics {
 
  private:
   struct Impl;
-  explicit Metrics(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  struct ModelSeries;
+  Metrics(std::shared_ptr<Impl> impl, std::string model);
+  std::shared_ptr<Impl> impl_;
+  const std::string model_;
+  ModelSeries& series();
+  absl::once_flag series_once_;
+  std::unique_ptr<ModelSeries> series_;
 };
 
 }  // namespace glossa::server

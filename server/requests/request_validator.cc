@@ -78,13 +78,6 @@ model::DecodingLimits RequestValidator::decoding_limits() const {
                                limits_.max_output_tokens};
 }
 
-absl::Status RequestValidator::CheckModelName(absl::string_view name) const {
-  if (name.empty() || name == model_name_) return absl::OkStatus();
-  return absl::NotFoundError(
-      absl::StrCat("model \"", base::ShortForMessage(name),
-                   "\" is not served here; served: \"", model_name_, "\""));
-}
-
 void RequestValidator::ReadSampling(const v1::SamplingOptions& sampling,
                                     model::DecodingOptions* options) const {
   options->sampling = true;
@@ -97,7 +90,6 @@ void RequestValidator::ReadSampling(const v1::SamplingOptions& sampling,
 
 absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
     const v1::TranslateRequest& request) const {
-  RETURN_IF_ERROR(CheckModelName(request.model()));
   const int count = request.segments_size();
   RETURN_IF_ERROR(CheckCount("segments", count, 1, limits_.max_segments,
                              "texts (max_segments)"));
@@ -155,7 +147,6 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
 
 absl::StatusOr<ValidatedGenerate> RequestValidator::ValidateGenerate(
     const v1::GenerateRequest& request) const {
-  RETURN_IF_ERROR(CheckModelName(request.model()));
   ValidatedGenerate validated;
   model::DecodingOptions& options = validated.options;
   options = defaults_;

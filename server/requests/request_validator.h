@@ -47,8 +47,8 @@ struct ValidatedGenerate {
 // reads the fields (presence decides defaults), then leaves every rule to
 // the engine facade (source checks, option defaults and ranges), passing
 // the proto field paths so that messages name them. What is the server's
-// own: the model name, segment and stop-sequence counts. Errors are
-// INVALID_ARGUMENT (NOT_FOUND for an unknown model). Thread-safe.
+// own: segment and stop-sequence counts (the model registry picks the model
+// a request names). Errors are INVALID_ARGUMENT. Thread-safe.
 class RequestValidator {
  public:
   RequestValidator(std::shared_ptr<const model::Engine> engine,
@@ -58,8 +58,6 @@ class RequestValidator {
       const v1::TranslateRequest& request) const;
   absl::StatusOr<ValidatedGenerate> ValidateGenerate(
       const v1::GenerateRequest& request) const;
-  // OK for "" and the served model's name; NOT_FOUND otherwise.
-  absl::Status CheckModelName(absl::string_view name) const;
 
   // A request's languages (Engine::ResolveLanguages), where a one-pair
   // model named "<src>-<tgt>" also takes its own pair's codes.

@@ -20,23 +20,25 @@ void GenerateReactor::Start(const grpc::ByteBuffer& raw_request) {
       !allowed.ok()) {
     return Close(allowed);
   }
-  absl::StatusOr<const ServingBackend*> backend = environment_->backend();
-  if (!backend.ok()) return Close(backend.status());
   v1::GenerateRequest request;
   absl::Status parsed = ParseByteBuffer(raw_request, &request);
   if (!parsed.ok()) return Close(parsed);
+  absl::StatusOr<std::shared_ptr<const ServingBackend>> backend =
+      environment_->backend(request.model());
+  if (!backend.ok()) return Close(backend.status());
+  backend_ = *std::move(backend);
   absl::StatusOr<ValidatedGenerate> validated =
-      (*backend)->validator->ValidateGenerate(request);
+      backend_->validator->ValidateGenerate(request);
   if (!validated.ok()) return Close(validated.status());
 
   auto task =
-      std::make_shared<GenerateTask>(*std::move(validated), (*backend)->engine,
+      std::make_shared<GenerateTask>(*std::move(validated), backend_->engine,
                                      arrival_, DeadlineOf(*context_), this);
   {
     absl::MutexLock lock(&mu_);
     task_ = task;
   }
-  absl::Status scheduled = (*backend)->scheduler->Schedule(std::move(task));
+  absl::Status scheduled = backend_->scheduler->Schedule(std::move(task));
   if (!scheduled.ok()) Close(scheduled);
 }
 
@@ -108,8 +110,9 @@ void GenerateReactor::Pump() {
     StartWrite(to_write);
     return;
   }
-  environment_->RecordRequest("Generate", finish_status.code(), arrival_,
-                              caller_);
+  environment_->RecordRequest("Generate",
+                              backend_ == nullptr ? "" : backend_->name,
+                              finish_status.code(), arrival_, caller_);
   Finish(ToGrpcStatus(finish_status));
 }
 

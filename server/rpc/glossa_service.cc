@@ -10,15 +10,6 @@
 #include "server/rpc/translate_reactor.h"
 
 namespace glossa::server {
-namespace {
-
-v1::ListModelsResponse ListOf(const ServingBackend& backend) {
-  v1::ListModelsResponse response;
-  *response.add_models() = backend.info;
-  return response;
-}
-
-}  // namespace
 
 grpc::ServerUnaryReactor* GlossaService::Translate(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
@@ -40,11 +31,13 @@ grpc::ServerUnaryReactor* GlossaService::GetModelInfo(
     grpc::ByteBuffer* response) {
   return AnswerAtOnce<v1::GetModelInfoRequest>(
       "GetModelInfo", context, *request,
-      [&](const ServingBackend& backend,
-          const v1::GetModelInfoRequest& parsed) {
-        absl::Status status = backend.validator->CheckModelName(parsed.model());
-        if (status.ok()) SerializeToByteBuffer(backend.info, response);
-        return status;
+      [&](const ModelDirectory& models, const v1::GetModelInfoRequest& parsed,
+          std::string* model) {
+        absl::StatusOr<v1::ModelInfo> info = models.Describe(parsed.model());
+        if (!info.ok()) return info.status();
+        *model = info->name();
+        SerializeToByteBuffer(*info, response);
+        return absl::OkStatus();
       });
 }
 
@@ -53,9 +46,32 @@ grpc::ServerUnaryReactor* GlossaService::ListModels(
     grpc::ByteBuffer* response) {
   return AnswerAtOnce<v1::ListModelsRequest>(
       "ListModels", context, *request,
-      [&](const ServingBackend& backend, const v1::ListModelsRequest&) {
-        SerializeToByteBuffer(ListOf(backend), response);
+      [&](const ModelDirectory& models, const v1::ListModelsRequest&,
+          std::string*) {
+        SerializeToByteBuffer(models.List(), response);
         return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* GlossaService::LoadModel(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return AnswerLater<v1::LoadModelRequest>(
+      "LoadModel", context, *request, response,
+      [](ModelDirectory& models, const v1::LoadModelRequest& parsed,
+         ModelDirectory::InfoCallback done) {
+        models.Load(parsed, std::move(done));
+      });
+}
+
+grpc::ServerUnaryReactor* GlossaService::UnloadModel(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return AnswerLater<v1::UnloadModelRequest>(
+      "UnloadModel", context, *request, response,
+      [](ModelDirectory& models, const v1::UnloadModelRequest& parsed,
+         ModelDirectory::InfoCallback done) {
+        models.Unload(parsed, std::move(done));
       });
 }
 
@@ -65,19 +81,52 @@ grpc::ServerUnaryReactor* GlossaService::AnswerAtOnce(
     const grpc::ByteBuffer& request, const Answer& answer) {
   const absl::Time arrival = environment_->clock()->Now();
   std::string caller;
+  std::string model;
   absl::Status status = AuthorizeCall(*environment_, *context, &caller);
   if (status.ok()) {
-    absl::StatusOr<const ServingBackend*> backend = environment_->backend();
+    absl::StatusOr<ModelDirectory*> models = environment_->models();
     Request parsed;
-    if (!backend.ok()) {
-      status = backend.status();
+    if (!models.ok()) {
+      status = models.status();
     } else if (status = ParseByteBuffer(request, &parsed); status.ok()) {
-      status = answer(**backend, parsed);
+      status = answer(**models, parsed, &model);
     }
   }
-  environment_->RecordRequest(rpc, status.code(), arrival, caller);
+  environment_->RecordRequest(rpc, model, status.code(), arrival, caller);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+template <typename Request, typename Start>
+grpc::ServerUnaryReactor* GlossaService::AnswerLater(
+    absl::string_view rpc, grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer& request, grpc::ByteBuffer* response,
+    const Start& start) {
+  const absl::Time arrival = environment_->clock()->Now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::string caller;
+  absl::Status status = AuthorizeCall(*environment_, *context, &caller);
+  if (status.ok()) status = environment_->AuthorizeAdmin(caller);
+  absl::StatusOr<ModelDirectory*> models = environment_->models();
+  if (status.ok() && !models.ok()) status = models.status();
+  Request parsed;
+  if (status.ok()) status = ParseByteBuffer(request, &parsed);
+  if (!status.ok()) {
+    environment_->RecordRequest(rpc, "", status.code(), arrival, caller);
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  }
+  const CallEnvironment* environment = environment_;
+  start(**models, parsed,
+        [environment, reactor, response, arrival, caller,
+         rpc = std::string(rpc)](absl::StatusOr<v1::ModelInfo> info) {
+          absl::Status status = info.status();
+          if (info.ok()) SerializeToByteBuffer(*info, response);
+          environment->RecordRequest(rpc, info.ok() ? info->name() : "",
+                                     status.code(), arrival, caller);
+          reactor->Finish(ToGrpcStatus(status));
+        });
   return reactor;
 }
 

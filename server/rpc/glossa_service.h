@@ -17,7 +17,9 @@ using RawGlossaService = v1::Glossa::WithRawCallbackMethod_Translate<
     v1::Glossa::WithRawCallbackMethod_Generate<
         v1::Glossa::WithRawCallbackMethod_GetModelInfo<
             v1::Glossa::WithRawCallbackMethod_ListModels<
-                v1::Glossa::Service>>>>;
+                v1::Glossa::WithRawCallbackMethod_LoadModel<
+                    v1::Glossa::WithRawCallbackMethod_UnloadModel<
+                        v1::Glossa::Service>>>>>>;
 
 // The glossa.v1.Glossa service (gRPC callback API). Handlers parse and
 // validate on the gRPC thread, hand work to the Scheduler and return; the
@@ -40,16 +42,32 @@ class GlossaService final : public RawGlossaService {
   grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* LoadModel(grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* UnloadModel(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
 
  private:
   // A unary call answered on the gRPC thread (no model work): authorize,
-  // parse `request` as Request, then `answer(backend, parsed)` writes the
+  // parse `request` as Request, then `answer(models, parsed)` writes the
   // response and returns the status; the call is recorded and finished.
   template <typename Request, typename Answer>
   grpc::ServerUnaryReactor* AnswerAtOnce(absl::string_view rpc,
                                          grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer& request,
                                          const Answer& answer);
+
+  // An administration call: authorized as admin, then `start(models,
+  // parsed, done)` begins the work, which calls `done` (from any thread)
+  // when it ends; the call is answered then.
+  template <typename Request, typename Start>
+  grpc::ServerUnaryReactor* AnswerLater(absl::string_view rpc,
+                                        grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer& request,
+                                        grpc::ByteBuffer* response,
+                                        const Start& start);
 
   const CallEnvironment* const environment_;
 };

@@ -111,7 +111,14 @@ void GrpcServer::SetServing(bool serving) {
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   if (health == nullptr) return;
   health->SetServingStatus(service_name_, serving);
-  health->SetServingStatus(serving);
+  health->SetServingStatus("", serving);
+  // Going down, every service (each model's too) says NOT_SERVING.
+  if (!serving) health->SetServingStatus(false);
+}
+
+void GrpcServer::SetServiceServing(const std::string& name, bool serving) {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  if (health != nullptr) health->SetServingStatus(name, serving);
 }
 
 void GrpcServer::Shutdown(absl::Time deadline) {

@@ -56,8 +56,12 @@ class GrpcServer {
   // What is doubtful but not fatal in the TLS files (an expired
   // certificate); "" when nothing is.
   const std::string& tls_warning() const { return tls_warning_; }
-  // Health of "" (the whole server) and of the named service.
+  // Health of "" (the whole server) and of the named service; false also
+  // sets every other service (each model's) NOT_SERVING.
   void SetServing(bool serving);
+  // Health of one more service name (a model's: clients may check a model
+  // by its name).
+  void SetServiceServing(const std::string& name, bool serving);
   // Health stays NOT_SERVING from now on; the server stops after in-flight
   // calls end or at `deadline`, whichever comes first.
   void Shutdown(absl::Time deadline);

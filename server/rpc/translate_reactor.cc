@@ -22,24 +22,26 @@ void TranslateReactor::Start(const grpc::ByteBuffer& raw_request) {
       !allowed.ok()) {
     return Close(allowed);
   }
-  absl::StatusOr<const ServingBackend*> backend = environment_->backend();
-  if (!backend.ok()) return Close(backend.status());
   v1::TranslateRequest request;
   absl::Status parsed = ParseByteBuffer(raw_request, &request);
   if (!parsed.ok()) return Close(parsed);
+  absl::StatusOr<std::shared_ptr<const ServingBackend>> backend =
+      environment_->backend(request.model());
+  if (!backend.ok()) return Close(backend.status());
+  backend_ = *std::move(backend);
   absl::StatusOr<ValidatedTranslate> validated =
-      (*backend)->validator->ValidateTranslate(request);
+      backend_->validator->ValidateTranslate(request);
   if (!validated.ok()) return Close(validated.status());
 
-  auto task = std::make_shared<TranslateTask>(
-      *validated, (*backend)->engine, (*backend)->validator->model_name(),
-      arrival_, DeadlineOf(*context_), this);
+  auto task = std::make_shared<TranslateTask>(*validated, backend_->engine,
+                                              backend_->name, arrival_,
+                                              DeadlineOf(*context_), this);
   if (!task->needs_decoding()) return task->RespondWithoutDecoding();
   {
     absl::MutexLock lock(&mu_);
     task_ = task;
   }
-  absl::Status scheduled = (*backend)->scheduler->Schedule(task);
+  absl::Status scheduled = backend_->scheduler->Schedule(task);
   if (!scheduled.ok()) Close(scheduled);
 }
 
@@ -50,7 +52,9 @@ void TranslateReactor::Send(v1::TranslateResponse response) {
 }
 
 void TranslateReactor::Close(absl::Status status) {
-  environment_->RecordRequest("Translate", status.code(), arrival_, caller_);
+  environment_->RecordRequest("Translate",
+                              backend_ == nullptr ? "" : backend_->name,
+                              status.code(), arrival_, caller_);
   Finish(ToGrpcStatus(status));
 }
 

@@ -44,6 +44,9 @@ class TranslateReactor final : public grpc::ServerUnaryReactor,
   grpc::ByteBuffer* const response_;
   const absl::Time arrival_;
   std::string caller_;  // the API key's name; set in Start()
+  // The model version serving the call, held until the reactor is deleted;
+  // set in Start() before the task is scheduled.
+  std::shared_ptr<const ServingBackend> backend_;
   absl::Mutex mu_;
   std::shared_ptr<TranslateTask> task_ ABSL_GUARDED_BY(mu_);
 };

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/check.h"
+#include "model/kernels/backend.h"
 
 namespace glossa::server {
 
@@ -166,6 +167,7 @@ void Scheduler::Loop() {
   AbortAll(absl::UnavailableError(
       "the server is shutting down; the grace period for running requests "
       "is over"));
+  if (options_.compute_budget != nullptr) options_.compute_budget->Idle(this);
 }
 
 absl::Duration Scheduler::IdleWait(absl::Time now) const {
@@ -187,8 +189,19 @@ absl::Duration Scheduler::IdleWait(absl::Time now) const {
 bool Scheduler::RunOnce() {
   TakeIncoming();
   bool progressed = RetireStoppedTasks(clock_->Now());
-  progressed |= Admit(clock_->Now());
-  progressed |= StepDecoder();
+  ComputeBudget* const budget = options_.compute_budget;
+  if (budget != nullptr && !tasks_.empty()) {
+    // Model work only within a turn, with the share of the cores it gives.
+    const int threads = budget->Acquire(this);
+    model::SetComputeThreads(threads);
+    progressed |= Admit(clock_->Now());
+    progressed |= StepDecoder();
+    budget->Release(threads);
+  } else {
+    progressed |= Admit(clock_->Now());
+    progressed |= StepDecoder();
+  }
+  if (budget != nullptr && tasks_.empty()) budget->Idle(this);
   UpdateGauges();
   return progressed;
 }

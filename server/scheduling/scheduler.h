@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "server/metrics/metrics.h"
 #include "server/scheduling/clock.h"
+#include "server/scheduling/compute_budget.h"
 #include "server/scheduling/decoder.h"
 #include "server/scheduling/task.h"
 
@@ -57,6 +58,11 @@ struct SchedulerOptions {
   // Schedule() answers RESOURCE_EXHAUSTED. Size it to what can be served
   // within a typical deadline: queue time grows with it. Default 256.
   int max_queue_size = 256;
+
+  // The cores this scheduler shares with the schedulers of other models
+  // (one server, several models); it must outlive the scheduler. Null: the
+  // loop uses the threads its engine was made with.
+  ComputeBudget* compute_budget = nullptr;
 };
 
 // The one loop that owns the decoder (DESIGN §3). Front ends call

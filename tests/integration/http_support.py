@@ -73,10 +73,7 @@ class Server:
         connection.request("GET", "/metrics")
         text = connection.getresponse().read().decode()
         connection.close()
-        for line in text.splitlines():
-            if line.startswith(sample + " "):
-                return float(line.split()[-1])
-        return None
+        return metric_sum(text, sample)
 
     def stop(self):
         if self.process.poll() is None:
@@ -84,6 +81,30 @@ class Server:
             self.process.wait(timeout=60)
         self.log.close()
         return self.process.returncode
+
+
+def _series(text):
+    """'name{a="x",b="y"}' -> (name, {'a="x"', 'b="y"'})."""
+    name, _, labels = text.partition("{")
+    labels = labels.rstrip("}")
+    return name, {label if label.endswith('"') else label + '"'
+                  for label in labels.split('",') if label}
+
+
+def metric_sum(text, sample):
+    """Sums the samples whose series has the name and at least the labels
+    of `sample` (so a sample without a model label sums every model's);
+    None when there is none."""
+    name, wanted = _series(sample)
+    total = None
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        series, _, value = line.rpartition(" ")
+        have_name, have = _series(series)
+        if have_name == name and wanted <= have:
+            total = (total or 0) + float(value)
+    return total
 
 
 def read_events(response):

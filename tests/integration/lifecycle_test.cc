@@ -253,9 +253,9 @@ TEST(LifecycleTest, ReflectionDescribesTheService) {
         for (const auto& method : service.method()) {
           methods.push_back(method.name());
         }
-        EXPECT_THAT(methods,
-                    ::testing::UnorderedElementsAre(
-                        "Translate", "Generate", "GetModelInfo", "ListModels"));
+        EXPECT_THAT(methods, ::testing::UnorderedElementsAre(
+                                 "Translate", "Generate", "GetModelInfo",
+                                 "ListModels", "LoadModel", "UnloadModel"));
       }
     }
   }

@@ -183,22 +183,29 @@ TEST_F(LoadTest, MetricsAreScrapedWithTheContractedNames) {
   absl::StatusOr<std::string> text = server_->ScrapeMetrics();
   ASSERT_TRUE(text.ok()) << text.status();
   for (const char* name :
-       {"glossa_requests_total{code=\"OK\",frontend=\"grpc\",rpc=\"Translate\"}"
-        " 1",
-        "glossa_requests_total{code=\"OK\",frontend=\"grpc\",rpc=\"Generate\"} "
-        "1",
-        "glossa_requests_total{code=\"OK\",frontend=\"grpc\",rpc="
-        "\"GetModelInfo\"} 1",
-        "glossa_request_duration_seconds_bucket{frontend=\"grpc\",rpc="
-        "\"Translate\"",
-        "glossa_request_duration_seconds_count{frontend=\"grpc\",rpc="
-        "\"Generate\"} 1",
-        "glossa_queue_duration_seconds_bucket",
-        "glossa_time_to_first_token_seconds_bucket",
-        "glossa_inter_token_seconds_bucket", "glossa_step_rows_bucket",
-        "glossa_step_tokens_bucket", "glossa_queue_depth 0",
-        "glossa_active_rows 0", "glossa_input_tokens_total",
-        "glossa_output_tokens_total 20", "glossa_model_load_seconds",
+       {"glossa_requests_total{code=\"OK\",frontend=\"grpc\",model=\"random-"
+        "base\",rpc=\"Translate\"} 1",
+        "glossa_requests_total{code=\"OK\",frontend=\"grpc\",model=\"random-"
+        "base\",rpc=\"Generate\"} 1",
+        "glossa_requests_total{code=\"OK\",frontend=\"grpc\",model=\"random-"
+        "base\",rpc=\"GetModelInfo\"} 1",
+        "glossa_request_duration_seconds_bucket{frontend=\"grpc\",model="
+        "\"random-base\",rpc=\"Translate\"",
+        "glossa_request_duration_seconds_count{frontend=\"grpc\",model="
+        "\"random-base\",rpc=\"Generate\"} 1",
+        "glossa_queue_duration_seconds_bucket{model=\"random-base\",le=",
+        "glossa_time_to_first_token_seconds_bucket{model=\"random-base\",le=",
+        "glossa_inter_token_seconds_bucket{model=\"random-base\",le=",
+        "glossa_step_rows_bucket{model=\"random-base\",le=",
+        "glossa_step_tokens_bucket{model=\"random-base\",le=",
+        "glossa_queue_depth{model=\"random-base\"} 0",
+        "glossa_active_rows{model=\"random-base\"} 0",
+        "glossa_input_tokens_total{model=\"random-base\"}",
+        "glossa_output_tokens_total{model=\"random-base\"} 20",
+        "glossa_model_load_seconds{model=\"random-base\"}",
+        "glossa_model_loads_total{model=\"random-base\",outcome=\"ok\"} 1",
+        "glossa_model_resident_bytes{model=\"random-base\"}",
+        "glossa_model_available{model=\"random-base\"} 1",
         "glossa_build_info{compute_type=\"float32\",model=\"random-base\","
         "version=\""}) {
     EXPECT_THAT(*text, HasSubstr(name));

@@ -183,16 +183,39 @@ absl::StatusOr<std::string> ServerProcess::ScrapeMetrics() const {
 std::optional<double> ServerProcess::Metric(const std::string& sample) const {
   absl::StatusOr<std::string> text = ScrapeMetrics();
   if (!text.ok()) return std::nullopt;
-  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
-    if (line.size() > sample.size() &&
-        line.substr(0, sample.size()) == sample && line[sample.size()] == ' ') {
-      double value = 0;
-      if (absl::SimpleAtod(line.substr(sample.size() + 1), &value)) {
-        return value;
+  // "name{a=\"x\",b=\"y\"}" -> name and its labels.
+  const auto split = [](absl::string_view series) {
+    std::pair<std::string, std::set<std::string>> parts;
+    const size_t brace = series.find('{');
+    parts.first = std::string(series.substr(0, brace));
+    if (brace != absl::string_view::npos && series.back() == '}') {
+      for (absl::string_view label :
+           absl::StrSplit(series.substr(brace + 1, series.size() - brace - 2),
+                          "\",", absl::SkipEmpty())) {
+        std::string text(label);
+        if (text.back() != '"') text += '"';
+        parts.second.insert(std::move(text));
       }
     }
+    return parts;
+  };
+  const auto wanted = split(sample);
+  std::optional<double> sum;
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    if (line.empty() || line.front() == '#') continue;
+    const size_t space = line.rfind(' ');
+    if (space == absl::string_view::npos) continue;
+    const auto have = split(line.substr(0, space));
+    double value = 0;
+    if (have.first != wanted.first ||
+        !std::includes(have.second.begin(), have.second.end(),
+                       wanted.second.begin(), wanted.second.end()) ||
+        !absl::SimpleAtod(line.substr(space + 1), &value)) {
+      continue;
+    }
+    sum = sum.value_or(0) + value;
   }
-  return std::nullopt;
+  return sum;
 }
 
 void ServerProcess::Signal(int signal) const { kill(pid_, signal); }

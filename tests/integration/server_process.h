@@ -62,9 +62,10 @@ class ServerProcess {
   std::string Health(const std::string& service = "") const;
   // GET /metrics.
   absl::StatusOr<std::string> ScrapeMetrics() const;
-  // The value of one sample line ("glossa_active_rows",
-  // "glossa_requests_total{code=\"OK\",frontend=\"grpc\",rpc=\"Translate\"}");
-  // nullopt when absent.
+  // The sum of the samples of a series whose labels include the given ones
+  // ("glossa_active_rows" sums every model's;
+  // "glossa_requests_total{code=\"OK\",rpc=\"Translate\"}" every front-end's
+  // and model's); nullopt when none is present.
   std::optional<double> Metric(const std::string& sample) const;
 
   void Signal(int signal) const;

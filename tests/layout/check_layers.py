@@ -36,13 +36,15 @@ RANKS = {
     "server/requests": 10,
     "server/access": 10,
     "server/calls": 11,
+    "server/models": 12,
     "server/rpc": 12,
     "server/http": 12,
     "server": 13,  # the program: flags, warm-up, main
     "client": 8,
 }
 # Generated API headers ("glossa/v1/glossa.pb.h"): who may see them.
-PROTO_USERS = ("server/requests", "server/calls", "server/rpc", "server/http",
+PROTO_USERS = ("server/requests", "server/calls", "server/models",
+               "server/rpc", "server/http",
                "server", "client")
 # Headers of a library -> the only files that may include them.
 SEAMS = {

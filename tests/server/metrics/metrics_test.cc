@@ -1,5 +1,6 @@
 #include "server/metrics/metrics.h"
 
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -14,11 +15,14 @@ using ::testing::HasSubstr;
 TEST(MetricsTest, ExposesTheContractedNames) {
   auto metrics = Metrics::Create("");
   ASSERT_TRUE(metrics.ok());
-  Metrics& m = **metrics;
-  m.RecordRequest("grpc", "Translate", absl::StatusCode::kOk,
-                  absl::Milliseconds(12));
-  m.RecordRequest("http", "Generate", absl::StatusCode::kInvalidArgument,
-                  absl::Milliseconds(1));
+  Metrics& server = **metrics;
+  server.RecordRequest("grpc", "Translate", "de-en", absl::StatusCode::kOk,
+                       absl::Milliseconds(12));
+  server.RecordRequest("http", "Generate", "",
+                       absl::StatusCode::kInvalidArgument,
+                       absl::Milliseconds(1));
+  std::unique_ptr<Metrics> model = server.ForModel("de-en");
+  Metrics& m = *model;
   m.ObserveQueueTime(absl::Milliseconds(1));
   m.ObserveTimeToFirstToken(absl::Milliseconds(5));
   m.ObserveInterToken(absl::Milliseconds(2));
@@ -29,26 +33,36 @@ TEST(MetricsTest, ExposesTheContractedNames) {
   m.AddInputTokens(10);
   m.AddOutputTokens(7);
   m.SetModelLoadSeconds(0.5);
-  m.SetBuildInfo("0.1.0", "float32", "de-en");
-  const std::string text = m.Render();
+  m.CountModelLoad(true);
+  m.CountModelLoad(false);
+  m.SetModelResidentBytes(1 << 20);
+  m.SetModelAvailable(true);
+  server.SetBuildInfo("0.1.0", "float32", "de-en");
+  // One registry: the server's object renders every model's series.
+  const std::string text = server.Render();
+  EXPECT_EQ(m.Render(), text);
   for (const char* expected : {
-           "glossa_requests_total{code=\"OK\",frontend=\"grpc\",rpc="
-           "\"Translate\"} 1",
+           "glossa_requests_total{code=\"OK\",frontend=\"grpc\",model=\"de-"
+           "en\",rpc=\"Translate\"} 1",
            "glossa_requests_total{code=\"INVALID_ARGUMENT\",frontend=\"http\","
-           "rpc=\"Generate\"} "
-           "1",
-           "glossa_request_duration_seconds_bucket{frontend=\"grpc\",rpc="
-           "\"Translate\"",
-           "glossa_queue_duration_seconds_count 1",
-           "glossa_time_to_first_token_seconds_count 1",
-           "glossa_inter_token_seconds_count 1",
-           "glossa_step_rows_count 1",
-           "glossa_step_tokens_sum 40",
-           "glossa_queue_depth 2",
-           "glossa_active_rows 3",
-           "glossa_input_tokens_total 10",
-           "glossa_output_tokens_total 7",
-           "glossa_model_load_seconds 0.5",
+           "model=\"\",rpc=\"Generate\"} 1",
+           "glossa_request_duration_seconds_bucket{frontend=\"grpc\",model="
+           "\"de-"
+           "en\",rpc=\"Translate\"",
+           "glossa_queue_duration_seconds_count{model=\"de-en\"} 1",
+           "glossa_time_to_first_token_seconds_count{model=\"de-en\"} 1",
+           "glossa_inter_token_seconds_count{model=\"de-en\"} 1",
+           "glossa_step_rows_count{model=\"de-en\"} 1",
+           "glossa_step_tokens_sum{model=\"de-en\"} 40",
+           "glossa_queue_depth{model=\"de-en\"} 2",
+           "glossa_active_rows{model=\"de-en\"} 3",
+           "glossa_input_tokens_total{model=\"de-en\"} 10",
+           "glossa_output_tokens_total{model=\"de-en\"} 7",
+           "glossa_model_load_seconds{model=\"de-en\"} 0.5",
+           "glossa_model_loads_total{model=\"de-en\",outcome=\"ok\"} 1",
+           "glossa_model_loads_total{model=\"de-en\",outcome=\"failed\"} 1",
+           "glossa_model_resident_bytes{model=\"de-en\"} 1048576",
+           "glossa_model_available{model=\"de-en\"} 1",
            "glossa_build_info{compute_type=\"float32\",model=\"de-en\","
            "version=\"0.1.0\"} 1",
        }) {
@@ -69,7 +83,8 @@ TEST(MetricsTest, CodeLabelsAreGrpcNames) {
   for (absl::StatusCode code : {absl::StatusCode::kResourceExhausted,
                                 absl::StatusCode::kDeadlineExceeded,
                                 absl::StatusCode::kUnauthenticated}) {
-    (*metrics)->RecordRequest("grpc", "Translate", code, absl::Milliseconds(1));
+    (*metrics)->RecordRequest("grpc", "Translate", "de-en", code,
+                              absl::Milliseconds(1));
   }
   const std::string text = (*metrics)->Render();
   for (const char* name :

@@ -207,15 +207,6 @@ TEST_F(RequestValidatorTest, RepetitionOptionsReachTheEngineAndAreChecked) {
   EXPECT_FLOAT_EQ(generated->options.repetition_penalty, 1.2f);
 }
 
-TEST_F(RequestValidatorTest, UnknownModelName) {
-  auto request = Translate({"a"});
-  request.set_model("fr-en");
-  ExpectInvalid(validator_.ValidateTranslate(request).status(),
-                {"fr-en", "de-en"}, absl::StatusCode::kNotFound);
-  EXPECT_TRUE(validator_.CheckModelName("").ok());
-  EXPECT_TRUE(validator_.CheckModelName("de-en").ok());
-}
-
 TEST_F(RequestValidatorTest, SamplingNeedsBeamSizeOne) {
   auto request = Translate({"a"});
   request.mutable_options()->set_beam_size(2);

@@ -1,4 +1,4 @@
-#include "server/warmup.h"
+#include "server/models/warmup.h"
 
 #include <algorithm>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "server/rpc/model_info.h"
+#include "server/models/model_info.h"
 
 #include <vector>
 

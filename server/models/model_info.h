@@ -1,5 +1,5 @@
-#ifndef GLOSSA_SERVER_MODEL_INFO_H_
-#define GLOSSA_SERVER_MODEL_INFO_H_
+#ifndef GLOSSA_SERVER_MODELS_MODEL_INFO_H_
+#define GLOSSA_SERVER_MODELS_MODEL_INFO_H_
 
 #include <string>
 
@@ -28,4 +28,4 @@ v1::ModelInfo DescribeModel(const std::string& name,
 
 }  // namespace glossa::server
 
-#endif  // GLOSSA_SERVER_MODEL_INFO_H_
+#endif  // GLOSSA_SERVER_MODELS_MODEL_INFO_H_

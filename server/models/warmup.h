@@ -1,5 +1,5 @@
-#ifndef GLOSSA_SERVER_WARMUP_H_
-#define GLOSSA_SERVER_WARMUP_H_
+#ifndef GLOSSA_SERVER_MODELS_WARMUP_H_
+#define GLOSSA_SERVER_MODELS_WARMUP_H_
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -18,4 +18,4 @@ absl::Status WarmUp(Scheduler* scheduler, const model::Engine& engine,
 
 }  // namespace glossa::server
 
-#endif  // GLOSSA_SERVER_WARMUP_H_
+#endif  // GLOSSA_SERVER_MODELS_WARMUP_H_

@@ -1,0 +1,420 @@
+#include <malloc.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
+#include "base/status_macros.h"
+#include "base/utf8.h"
+#include "model/kernels/backend.h"
+#include "server/models/model_info.h"
+#include "server/models/model_registry.h"
+#include "server/models/model_version.h"
+#include "server/models/warmup.h"
+
+namespace glossa::server {
+
+namespace {
+
+// Bytes the allocator has handed out and not taken back: a load's growth of
+// it is what the model's weights hold.
+int64_t HeapBytesInUse() {
+  const struct mallinfo2 info = mallinfo2();
+  return static_cast<int64_t>(info.uordblks + info.hblkhd);
+}
+
+// What a model never loaded may need: the size of its files.
+int64_t FilesBytes(const std::string& dir) {
+  int64_t total = 0;
+  for (const char* name :
+       {"model.safetensors", "pytorch_model.bin", "model.npz"}) {
+    struct stat info;
+    if (::stat(absl::StrCat(dir, "/", name).c_str(), &info) == 0) {
+      total += info.st_size;
+    }
+  }
+  return total;
+}
+
+std::string Mib(int64_t bytes) {
+  return absl::StrCat(bytes / (1 << 20), " MiB");
+}
+
+}  // namespace
+
+void LogModelEvent(const std::string& line) {
+  std::printf("glossa-server %s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------------------
+// The loader thread
+
+void ModelRegistry::LoaderLoop() {
+  while (true) {
+    Job job;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stop_ || !jobs_.empty();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (stop_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+      loading_ = true;
+    }
+    if (job.kind == Job::kLoad) {
+      RunLoad(job.name, job.force);
+    } else {
+      RunUnload(job.name);
+    }
+    absl::MutexLock lock(&mu_);
+    loading_ = false;
+  }
+}
+
+void ModelRegistry::AnswerLoads(const std::string& name,
+                                const absl::StatusOr<v1::ModelInfo>& outcome) {
+  std::vector<InfoCallback> callbacks;
+  {
+    absl::MutexLock lock(&mu_);
+    const auto it = load_callbacks_.find(name);
+    if (it == load_callbacks_.end()) return;
+    callbacks.swap(it->second);
+    load_callbacks_.erase(it);
+  }
+  for (InfoCallback& callback : callbacks) callback(outcome);
+}
+
+void ModelRegistry::RunLoad(const std::string& name, bool force) {
+  ModelSpec spec;
+  std::shared_ptr<ModelVersion> current;
+  bool others_serving = false;
+  int64_t estimate = 0;
+  bool gone = false;
+  {
+    absl::MutexLock lock(&mu_);
+    const auto it = entries_.find(name);
+    ModelEntry* entry = it == entries_.end() ? nullptr : it->second.get();
+    if (entry != nullptr) --entry->pending_loads;
+    gone = entry == nullptr || entry->removed;
+    if (!gone) {
+      spec = entry->spec;
+      current = entry->current;
+      for (const auto& [other, e] : entries_) {
+        others_serving |= e->current != nullptr;
+      }
+      estimate = entry->last_resident_bytes;
+    }
+  }
+  if (gone) {
+    AnswerLoads(name, absl::NotFoundError(absl::StrCat(
+                          "model \"", name, "\" is no longer configured")));
+    return;
+  }
+  const std::string fingerprint = FingerprintDirectory(spec.path);
+  if (!force && current != nullptr && !current->spec.NeedsReload(spec) &&
+      current->fingerprint == fingerprint) {
+    absl::StatusOr<v1::ModelInfo> info = Describe(name);
+    AnswerLoads(name, info);
+    return;  // unchanged: nothing to load
+  }
+  const std::string key =
+      absl::StrCat(spec.path, "|", fingerprint, "|", spec.compute_type);
+  if (const auto cached = engines_.find(key);
+      cached != engines_.end() && !cached->second.engine.expired()) {
+    estimate = 0;  // shares a loaded engine
+  } else if (estimate == 0) {
+    estimate = FilesBytes(spec.path);
+  }
+  absl::Status status = MakeRoom(name, estimate);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::shared_ptr<ModelVersion>> built =
+      status.ok() ? BuildVersion(spec, others_serving) : status;
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+
+  std::shared_ptr<ModelVersion> retired;
+  absl::StatusOr<v1::ModelInfo> outcome = absl::UnknownError("");
+  {
+    absl::MutexLock lock(&mu_);
+    const auto it = entries_.find(name);
+    ModelEntry* entry = it == entries_.end() ? nullptr : it->second.get();
+    if (entry == nullptr || entry->removed) {
+      outcome = absl::UnavailableError(
+          absl::StrCat("model \"", name,
+                       "\" was removed from the configuration while it "
+                       "loaded"));
+      if (built.ok()) RetireLocked(*std::move(built), nullptr);
+    } else if (!built.ok()) {
+      entry->message = std::string(built.status().message());
+      if (entry->current == nullptr) entry->state = v1::MODEL_STATE_FAILED;
+      if (metrics_ != nullptr) metrics_->ForModel(name)->CountModelLoad(false);
+      const std::string serving =
+          entry->current == nullptr
+              ? ""
+              : absl::StrCat("; version ", entry->current->VersionLabel(),
+                             " keeps serving");
+      LogModelEvent(absl::StrCat("model=", name,
+                                 " load failed: ", entry->message, serving));
+      outcome = absl::FailedPreconditionError(absl::StrCat(
+          "model \"", name, "\" failed to load: ", entry->message, serving));
+    } else {
+      std::shared_ptr<ModelVersion> old = std::move(entry->current);
+      entry->current = *std::move(built);
+      entry->state = v1::MODEL_STATE_AVAILABLE;
+      entry->message.clear();
+      entry->last_resident_bytes = entry->current->resident_bytes;
+      entry->last_used = clock_->Now();
+      if (old != nullptr) {
+        RetireLocked(std::move(old), nullptr);
+      } else {
+        NotifyAvailability(*entry, true);
+      }
+      if (metrics_ != nullptr) {
+        std::unique_ptr<Metrics> series = metrics_->ForModel(name);
+        series->CountModelLoad(true);
+        series->SetModelLoadSeconds(seconds);
+        series->SetModelResidentBytes(entry->current->resident_bytes);
+      }
+      LogModelEvent(absl::StrCat(
+          "model=", name, " version=", entry->current->VersionLabel(),
+          " serving compute_type=", spec.compute_type,
+          " load_seconds=", absl::StrFormat("%.2f", seconds),
+          " resident=", Mib(entry->current->resident_bytes)));
+      outcome = InfoLocked(*entry);
+    }
+  }
+  AnswerLoads(name, outcome);
+}
+
+absl::StatusOr<std::shared_ptr<ModelVersion>> ModelRegistry::BuildVersion(
+    const ModelSpec& spec, bool others_serving) {
+  auto version = std::make_shared<ModelVersion>();
+  version->spec = spec;
+  version->name = spec.name;
+  version->fingerprint = FingerprintDirectory(spec.path);
+  ASSIGN_OR_RETURN(const model::ComputeType compute_type,
+                   model::ParseComputeType(spec.compute_type));
+  const std::string key = absl::StrCat(spec.path, "|", version->fingerprint,
+                                       "|", spec.compute_type);
+  CachedEngine& cached = engines_[key];
+  version->engine_owner = cached.engine.lock();
+  if (version->engine_owner != nullptr) {
+    version->resident_bytes = cached.bytes;
+  } else {
+    // A load beside serving models packs on one thread: their requests keep
+    // the other cores.
+    model::SetComputeThreads(others_serving ? 1 : budget_.threads());
+    model::LoadOptions load_options;
+    load_options.compute_type = compute_type;
+    const int64_t before = HeapBytesInUse();
+    ASSIGN_OR_RETURN(version->engine_owner,
+                     model::Engine::Load(spec.path, load_options));
+    version->resident_bytes = std::max<int64_t>(0, HeapBytesInUse() - before);
+    cached = CachedEngine{version->engine_owner, version->resident_bytes};
+  }
+  for (auto it = engines_.begin(); it != engines_.end();) {
+    it = it->second.engine.expired() ? engines_.erase(it) : std::next(it);
+  }
+  const model::Engine& engine = *version->engine_owner;
+  if (metrics_ != nullptr) version->metrics = metrics_->ForModel(spec.name);
+  version->validator_owner = std::make_unique<RequestValidator>(
+      version->engine_owner, spec.limits, spec.name);
+  SchedulerOptions scheduler_options = spec.scheduler;
+  scheduler_options.compute_budget = &budget_;
+  ASSIGN_OR_RETURN(
+      version->scheduler_owner,
+      Scheduler::Create(scheduler_options, MakeEngineDecoder(engine), clock_,
+                        version->metrics.get()));
+  version->scheduler_owner->Start();
+  RETURN_IF_ERROR(
+      WarmUp(version->scheduler_owner.get(), engine, options_.warmup_timeout));
+  version->engine = &engine;
+  version->validator = version->validator_owner.get();
+  version->scheduler = version->scheduler_owner.get();
+  version->info = DescribeModel(
+      spec.name, engine.config(), engine.languages(),
+      version->validator->defaults(), engine.compute_type(),
+      version->validator->limits(), spec.scheduler, options_.max_message_bytes);
+  return version;
+}
+
+void ModelRegistry::RunUnload(const std::string& name) {
+  absl::Notification released;
+  bool waited = false;
+  {
+    absl::MutexLock lock(&mu_);
+    const auto it = entries_.find(name);
+    if (it == entries_.end()) return;
+    ModelEntry& entry = *it->second;
+    std::shared_ptr<ModelVersion> old = std::move(entry.current);
+    if (old != nullptr) {
+      entry.state = v1::MODEL_STATE_UNLOADING;
+      NotifyAvailability(entry, false);
+      RetireLocked(std::move(old), [&released] { released.Notify(); });
+      waited = true;
+    }
+  }
+  // Drains: the version goes once its last call has ended.
+  if (waited) released.WaitForNotification();
+  std::vector<InfoCallback> callbacks;
+  absl::StatusOr<v1::ModelInfo> outcome = absl::UnknownError("");
+  {
+    absl::MutexLock lock(&mu_);
+    const auto it = entries_.find(name);
+    if (it == entries_.end()) return;
+    ModelEntry& entry = *it->second;
+    if (entry.current == nullptr && entry.pending_loads == 0) {
+      entry.state = v1::MODEL_STATE_UNLOADED;
+    }
+    if (waited) LogModelEvent(absl::StrCat("model=", name, " unloaded"));
+    outcome = InfoLocked(entry);
+    if (const auto cb = unload_callbacks_.find(name);
+        cb != unload_callbacks_.end()) {
+      callbacks.swap(cb->second);
+      unload_callbacks_.erase(cb);
+    }
+    if (entry.removed && entry.pending_loads == 0) {
+      for (const std::string& alias : entry.spec.aliases) {
+        if (const auto a = aliases_.find(alias);
+            a != aliases_.end() && a->second == name) {
+          aliases_.erase(a);
+        }
+      }
+      entries_.erase(it);
+    }
+  }
+  for (InfoCallback& callback : callbacks) callback(outcome);
+}
+
+absl::Status ModelRegistry::MakeRoom(const std::string& loading,
+                                     int64_t bytes) {
+  if (options_.max_resident_bytes <= 0 && options_.max_loaded_models <= 0) {
+    return absl::OkStatus();
+  }
+  while (true) {
+    absl::Notification released;
+    {
+      absl::MutexLock lock(&mu_);
+      int64_t resident = ResidentBytesLocked();
+      int loaded = 0;
+      for (const auto& [name, entry] : entries_) {
+        if (entry->current == nullptr) continue;
+        if (name == loading) {  // replaced once the new version is up
+          resident -= entry->current->resident_bytes;
+          continue;
+        }
+        ++loaded;
+      }
+      const bool fits = (options_.max_resident_bytes <= 0 ||
+                         resident + bytes <= options_.max_resident_bytes) &&
+                        (options_.max_loaded_models <= 0 ||
+                         loaded + 1 <= options_.max_loaded_models);
+      if (fits) return absl::OkStatus();
+      ModelEntry* victim = nullptr;
+      for (const auto& [name, entry] : entries_) {
+        if (name == loading || entry->current == nullptr ||
+            entry->spec.policy != LoadPolicy::kOnDemand) {
+          continue;
+        }
+        if (victim == nullptr || entry->last_used < victim->last_used) {
+          victim = entry.get();
+        }
+      }
+      if (victim == nullptr) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "loading it needs about ", Mib(bytes), " beside ", Mib(resident),
+            " in ", loaded,
+            " models, over --max_resident_bytes / "
+            "--max_loaded_models, and no on-demand model is left to unload"));
+      }
+      LogModelEvent(absl::StrCat(
+          "model=", victim->spec.name,
+          " unloading (least recently used) to make room for ", loading));
+      victim->state = v1::MODEL_STATE_UNLOADING;
+      NotifyAvailability(*victim, false);
+      RetireLocked(std::move(victim->current), [this, &released,
+                                                name = victim->spec.name] {
+        {
+          absl::MutexLock lock(&mu_);
+          const auto it = entries_.find(name);
+          if (it != entries_.end() && it->second->current == nullptr &&
+              it->second->state == v1::MODEL_STATE_UNLOADING) {
+            it->second->state = v1::MODEL_STATE_UNLOADED;
+          }
+        }
+        released.Notify();
+      });
+    }
+    released.WaitForNotificationWithTimeout(options_.drain_timeout);
+  }
+}
+
+int64_t ModelRegistry::ResidentBytesLocked() const {
+  // Engines shared by several models count once.
+  std::set<const model::Engine*> counted;
+  int64_t total = 0;
+  for (const auto& [name, entry] : entries_) {
+    if (entry->current != nullptr &&
+        counted.insert(entry->current->engine).second) {
+      total += entry->current->resident_bytes;
+    }
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------
+// Retiring versions
+
+void ModelRegistry::RetireLocked(std::shared_ptr<ModelVersion> version,
+                                 std::function<void()> released) {
+  retired_.push_back(Retired{std::move(version), std::move(released)});
+}
+
+void ModelRegistry::ReaperLoop() {
+  while (true) {
+    std::vector<Retired> done;
+    {
+      absl::MutexLock lock(&mu_);
+      auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stop_ || !retired_.empty();
+      };
+      mu_.Await(absl::Condition(&wake));
+      if (stop_) {
+        // Shutting down: the versions' calls are cut short (their
+        // schedulers stop) and whoever waits for a release goes on.
+        done.swap(retired_);
+      }
+      // Only the list holds it: no call has it, and none can get it.
+      for (auto it = retired_.begin(); it != retired_.end();) {
+        if (it->version.use_count() == 1) {
+          done.push_back(std::move(*it));
+          it = retired_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (Retired& retired : done) {
+      retired.version->scheduler_owner->Stop();
+      retired.version.reset();
+      if (retired.released) retired.released();
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) return;
+    }
+    if (done.empty()) absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+}  // namespace glossa::server
