@@ -136,7 +136,7 @@ void ModelRegistry::RunLoad(const std::string& name, bool force) {
   } else if (estimate == 0) {
     estimate = FilesBytes(spec.path);
   }
-  absl::Status status = MakeRoom(name, estimate);
+  absl::Status status = FitCaps(name, estimate);
   const absl::Time start = absl::Now();
   absl::StatusOr<std::shared_ptr<ModelVersion>> built =
       status.ok() ? BuildVersion(spec, others_serving) : status;
@@ -193,6 +193,9 @@ void ModelRegistry::RunLoad(const std::string& name, bool force) {
       outcome = InfoLocked(*entry);
     }
   }
+  // The estimate may have been short: unload more if the caps are passed
+  // now (never the model just loaded).
+  if (outcome.ok()) FitCaps(name, /*incoming_bytes=*/-1).IgnoreError();
   AnswerLoads(name, outcome);
 }
 
@@ -296,66 +299,79 @@ void ModelRegistry::RunUnload(const std::string& name) {
   for (InfoCallback& callback : callbacks) callback(outcome);
 }
 
-absl::Status ModelRegistry::MakeRoom(const std::string& loading,
-                                     int64_t bytes) {
+absl::Status ModelRegistry::FitCaps(const std::string& keep,
+                                    int64_t incoming_bytes) {
   if (options_.max_resident_bytes <= 0 && options_.max_loaded_models <= 0) {
     return absl::OkStatus();
   }
+  const bool incoming = incoming_bytes >= 0;
   while (true) {
-    absl::Notification released;
+    auto released = std::make_shared<absl::Notification>();
     {
       absl::MutexLock lock(&mu_);
-      int64_t resident = ResidentBytesLocked();
-      int loaded = 0;
-      for (const auto& [name, entry] : entries_) {
-        if (entry->current == nullptr) continue;
-        if (name == loading) {  // replaced once the new version is up
-          resident -= entry->current->resident_bytes;
-          continue;
-        }
-        ++loaded;
-      }
-      const bool fits = (options_.max_resident_bytes <= 0 ||
-                         resident + bytes <= options_.max_resident_bytes) &&
-                        (options_.max_loaded_models <= 0 ||
-                         loaded + 1 <= options_.max_loaded_models);
-      if (fits) return absl::OkStatus();
+      // What is in memory, without `keep`'s version when a new one is
+      // coming (it replaces it), and what unloading could free.
+      int64_t resident = 0, evictable_bytes = 0;
+      int loaded = 0, evictable = 0;
       ModelEntry* victim = nullptr;
+      std::set<const model::Engine*> counted;
       for (const auto& [name, entry] : entries_) {
-        if (name == loading || entry->current == nullptr ||
-            entry->spec.policy != LoadPolicy::kOnDemand) {
+        if (entry->current == nullptr || (incoming && name == keep)) continue;
+        const int64_t bytes = counted.insert(entry->current->engine).second
+                                  ? entry->current->resident_bytes
+                                  : 0;
+        resident += bytes;
+        ++loaded;
+        if (name == keep || entry->spec.policy != LoadPolicy::kOnDemand) {
           continue;
         }
+        evictable_bytes += bytes;
+        ++evictable;
         if (victim == nullptr || entry->last_used < victim->last_used) {
           victim = entry.get();
         }
       }
-      if (victim == nullptr) {
+      const auto fits = [&](int64_t bytes, int models) {
+        return (options_.max_resident_bytes <= 0 ||
+                bytes <= options_.max_resident_bytes) &&
+               (options_.max_loaded_models <= 0 ||
+                models <= options_.max_loaded_models);
+      };
+      const int64_t adding = incoming ? incoming_bytes : 0;
+      const int adding_models = incoming ? 1 : 0;
+      if (fits(resident + adding, loaded + adding_models)) {
+        return absl::OkStatus();
+      }
+      if (!fits(resident - evictable_bytes + adding,
+                loaded - evictable + adding_models)) {
+        // Unloading every on-demand model would not do: unload none.
         return absl::ResourceExhaustedError(absl::StrCat(
-            "loading it needs about ", Mib(bytes), " beside ", Mib(resident),
-            " in ", loaded,
-            " models, over --max_resident_bytes / "
-            "--max_loaded_models, and no on-demand model is left to unload"));
+            "the models in memory (", loaded, ", ", Mib(resident), ")",
+            incoming ? absl::StrCat(" and this one (about ", Mib(adding), ")")
+                     : "",
+            " do not fit --max_resident_bytes / --max_loaded_models, even "
+            "with every on-demand model unloaded"));
       }
       LogModelEvent(absl::StrCat(
           "model=", victim->spec.name,
-          " unloading (least recently used) to make room for ", loading));
+          " unloading (least recently used) to make room for ", keep));
       victim->state = v1::MODEL_STATE_UNLOADING;
       NotifyAvailability(*victim, false);
-      RetireLocked(std::move(victim->current), [this, &released,
-                                                name = victim->spec.name] {
-        {
-          absl::MutexLock lock(&mu_);
-          const auto it = entries_.find(name);
-          if (it != entries_.end() && it->second->current == nullptr &&
-              it->second->state == v1::MODEL_STATE_UNLOADING) {
-            it->second->state = v1::MODEL_STATE_UNLOADED;
-          }
-        }
-        released.Notify();
-      });
+      RetireLocked(std::move(victim->current),
+                   [this, released, name = victim->spec.name] {
+                     {
+                       absl::MutexLock lock(&mu_);
+                       const auto it = entries_.find(name);
+                       if (it != entries_.end() &&
+                           it->second->current == nullptr &&
+                           it->second->state == v1::MODEL_STATE_UNLOADING) {
+                         it->second->state = v1::MODEL_STATE_UNLOADED;
+                       }
+                     }
+                     released->Notify();
+                   });
     }
-    released.WaitForNotificationWithTimeout(options_.drain_timeout);
+    released->WaitForNotificationWithTimeout(options_.drain_timeout);
   }
 }
 

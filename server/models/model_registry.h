@@ -122,9 +122,12 @@ class ModelRegistry final : public ModelDirectory {
                    const absl::StatusOr<v1::ModelInfo>& outcome);
   absl::StatusOr<std::shared_ptr<ModelVersion>> BuildVersion(
       const ModelSpec& spec, bool quiet_threads);
-  // Unloads on-demand models (least recently used first) until a model of
-  // `bytes` more fits; FAILED_PRECONDITION when it cannot.
-  absl::Status MakeRoom(const std::string& loading, int64_t bytes);
+  // Unloads on-demand models other than `keep`, least recently used first,
+  // until the models in memory fit the caps: with a new version of `keep`
+  // of `incoming_bytes` (which replaces its current one), or as they are
+  // when `incoming_bytes` < 0. RESOURCE_EXHAUSTED, unloading nothing, when
+  // even unloading every on-demand model would not make them fit.
+  absl::Status FitCaps(const std::string& keep, int64_t incoming_bytes);
   // Reaper thread.
   void ReaperLoop();
 
