@@ -196,7 +196,7 @@ bool Scheduler::RunOnce() {
     model::SetComputeThreads(threads);
     progressed |= Admit(clock_->Now());
     progressed |= StepDecoder();
-    budget->Release(threads);
+    budget->Release(this);
   } else {
     progressed |= Admit(clock_->Now());
     progressed |= StepDecoder();

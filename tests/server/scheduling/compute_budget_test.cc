@@ -15,7 +15,7 @@ TEST(ComputeBudgetTest, ALoneLoopGetsEveryThread) {
   ComputeBudget budget(4);
   int loop = 0;
   EXPECT_EQ(budget.Acquire(&loop), 4);
-  budget.Release(4);
+  budget.Release(&loop);
   EXPECT_EQ(budget.working(), 1);
   budget.Idle(&loop);
   EXPECT_EQ(budget.working(), 0);
@@ -25,70 +25,71 @@ TEST(ComputeBudgetTest, LoopsWithWorkShareTheThreads) {
   ComputeBudget budget(2);
   int a = 0, b = 0;
   EXPECT_EQ(budget.Acquire(&a), 2);
-  budget.Release(2);
+  budget.Release(&a);
   EXPECT_EQ(budget.Acquire(&b), 1);  // a still has work: half each
   EXPECT_EQ(budget.Acquire(&a), 1);  // and both run at once
-  budget.Release(1);
-  budget.Release(1);
+  budget.Release(&a);
+  budget.Release(&b);
   budget.Idle(&b);
   EXPECT_EQ(budget.Acquire(&a), 2);  // b is idle: a gets everything again
-  budget.Release(2);
+  budget.Release(&a);
 }
 
-TEST(ComputeBudgetTest, MoreLoopsThanThreadsTakeTurnsInArrivalOrder) {
+// With fewer threads than loops, the turn goes to the loop that has used
+// the least compute; ties go in arrival order.
+TEST(ComputeBudgetTest, TheLeastUsedLoopGoesFirst) {
   ComputeBudget budget(1);
   int a = 0, b = 0, c = 0;
   ASSERT_EQ(budget.Acquire(&a), 1);
-  std::vector<int> order;
+  std::vector<char> order;
   absl::Mutex mu;
-  std::thread second([&] {
-    const int threads = budget.Acquire(&b);
+  const auto turn = [&](const void* loop, char name) {
+    budget.Acquire(loop);
     {
       absl::MutexLock lock(&mu);
-      order.push_back(2);
+      order.push_back(name);
     }
-    budget.Release(threads);
-  });
-  absl::SleepFor(absl::Milliseconds(50));  // b waits first
-  std::thread third([&] {
-    const int threads = budget.Acquire(&c);
-    {
-      absl::MutexLock lock(&mu);
-      order.push_back(3);
-    }
-    budget.Release(threads);
-  });
-  absl::SleepFor(absl::Milliseconds(50));
+    budget.Release(loop);
+  };
+  std::thread second([&] { turn(&b, 'b'); });
+  absl::SleepFor(absl::Milliseconds(30));  // b waits before c
+  std::thread third([&] { turn(&c, 'c'); });
+  absl::SleepFor(absl::Milliseconds(30));
   {
     absl::MutexLock lock(&mu);
     EXPECT_TRUE(order.empty());  // a holds the only thread
   }
-  budget.Release(1);
+  budget.Release(&a);  // a has used 60 ms: b and c, who used none, go first
+  turn(&a, 'a');
   second.join();
   third.join();
-  EXPECT_EQ(order, (std::vector<int>{2, 3}));
+  EXPECT_EQ(order, (std::vector<char>{'b', 'c', 'a'}));
 }
 
-// A busy loop stepping without pause does not starve a quiet one: the quiet
-// loop's turn comes within one of the busy loop's iterations.
-TEST(ComputeBudgetTest, ABusyLoopDoesNotStarveAQuietOne) {
+// A quiet loop beside a busy one whose turns are long: the quiet loop's
+// short turns follow one another once the busy turn in progress ends,
+// instead of alternating with the busy loop's.
+TEST(ComputeBudgetTest, AQuietLoopIsNotHeldBehindABusyOnesLongTurns) {
   ComputeBudget budget(1);
   int busy = 0, quiet = 0;
   std::atomic<bool> stop{false};
   std::thread hog([&] {
     while (!stop) {
-      const int threads = budget.Acquire(&busy);
-      absl::SleepFor(absl::Milliseconds(5));
-      budget.Release(threads);
+      budget.Acquire(&busy);
+      absl::SleepFor(absl::Milliseconds(30));
+      budget.Release(&busy);
     }
+    budget.Idle(&busy);
   });
-  absl::SleepFor(absl::Milliseconds(20));
+  absl::SleepFor(absl::Milliseconds(100));
+  const absl::Time start = absl::Now();
   for (int i = 0; i < 10; ++i) {
-    const absl::Time start = absl::Now();
-    const int threads = budget.Acquire(&quiet);
-    EXPECT_LT(absl::Now() - start, absl::Milliseconds(100));
-    budget.Release(threads);
+    budget.Acquire(&quiet);
+    budget.Release(&quiet);
   }
+  // Alternating would take 10 busy turns (300 ms).
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(150));
+  budget.Idle(&quiet);
   stop = true;
   hog.join();
 }
