@@ -32,6 +32,8 @@ ABSL_FLAG(std::string, tls_server_name, "",
           "Expected name in the server certificate (default: from --server).");
 
 ABSL_FLAG(std::string, model, "", "Model name (default: the server's).");
+ABSL_FLAG(std::string, compute_type, "",
+          "load: float32, int8 or bfloat16 (default: the configured one).");
 ABSL_FLAG(std::string, source_language, "",
           "Source language of a multilingual model: its code (deu_Latn) or "
           "an ISO 639 alias (de).");

@@ -19,6 +19,7 @@ ABSL_DECLARE_FLAG(std::string, tls_key);
 ABSL_DECLARE_FLAG(std::string, tls_server_name);
 // Requests.
 ABSL_DECLARE_FLAG(std::string, model);
+ABSL_DECLARE_FLAG(std::string, compute_type);
 ABSL_DECLARE_FLAG(std::string, source_language);
 ABSL_DECLARE_FLAG(std::string, target_language);
 ABSL_DECLARE_FLAG(bool, json);

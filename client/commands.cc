@@ -6,7 +6,11 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "client/channel.h"
 #include "client/client_flags.h"
 #include "glossa/v1/glossa.grpc.pb.h"
@@ -151,6 +155,70 @@ int RunInfo() {
   const grpc::Status status = stub->GetModelInfo(context.get(), request, &info);
   if (!status.ok()) return Failed(status);
   std::cout << ToJson(info, !absl::GetFlag(FLAGS_json)) << "\n";
+  return 0;
+}
+
+int RunModels() {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannelFromFlags();
+  if (!channel.ok()) return Failed(channel.status());
+  auto stub = v1::Glossa::NewStub(*channel);
+  v1::ListModelsResponse list;
+  std::unique_ptr<grpc::ClientContext> context = MakeContext();
+  const grpc::Status status =
+      stub->ListModels(context.get(), v1::ListModelsRequest(), &list);
+  if (!status.ok()) return Failed(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJson(list, false) << "\n";
+    return 0;
+  }
+  std::cout << absl::StrFormat("%-24s %-10s %-18s %-10s %10s  %s\n", "NAME",
+                               "STATE", "VERSION", "LOAD", "MIB", "ALIASES");
+  for (const v1::ModelInfo& info : list.models()) {
+    std::string state = v1::ModelState_Name(info.state());
+    state = absl::AsciiStrToLower(absl::StripPrefix(state, "MODEL_STATE_"));
+    std::cout << absl::StrFormat(
+        "%-24s %-10s %-18s %-10s %10.1f  %s%s\n",
+        absl::StrCat(info.name(), info.is_default() ? " *" : ""), state,
+        info.model_version(), info.load_policy(),
+        info.resident_bytes() / 1048576.0, absl::StrJoin(info.aliases(), ","),
+        info.state_message().empty()
+            ? ""
+            : absl::StrCat("\n  last load failed: ", info.state_message()));
+  }
+  return 0;
+}
+
+int RunLoad(const std::string& model, const std::string& path) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannelFromFlags();
+  if (!channel.ok()) return Failed(channel.status());
+  auto stub = v1::Glossa::NewStub(*channel);
+  v1::LoadModelRequest request;
+  request.set_model(model);
+  request.set_path(path);
+  request.set_compute_type(absl::GetFlag(FLAGS_compute_type));
+  v1::ModelInfo info;
+  std::unique_ptr<grpc::ClientContext> context = MakeContext();
+  const grpc::Status status = stub->LoadModel(context.get(), request, &info);
+  if (!status.ok()) return Failed(status);
+  std::cout << "loaded " << info.name() << " version " << info.model_version()
+            << " (" << info.compute_type() << ")\n";
+  return 0;
+}
+
+int RunUnload(const std::string& model) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannelFromFlags();
+  if (!channel.ok()) return Failed(channel.status());
+  auto stub = v1::Glossa::NewStub(*channel);
+  v1::UnloadModelRequest request;
+  request.set_model(model);
+  v1::ModelInfo info;
+  std::unique_ptr<grpc::ClientContext> context = MakeContext();
+  const grpc::Status status = stub->UnloadModel(context.get(), request, &info);
+  if (!status.ok()) return Failed(status);
+  std::cout << "unloaded " << info.name() << "\n";
   return 0;
 }
 

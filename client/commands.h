@@ -15,6 +15,13 @@ int RunTranslate(const std::vector<std::string>& texts);
 int RunGenerate(const std::vector<std::string>& words);
 // Prints GetModelInfo (JSON).
 int RunInfo();
+// ListModels: a table (name, state, version, policy, memory, aliases), or
+// JSON with --json.
+int RunModels();
+// LoadModel of `model` (from `path` when not empty; --compute_type), and
+// UnloadModel: they return when the server has done it.
+int RunLoad(const std::string& model, const std::string& path);
+int RunUnload(const std::string& model);
 // grpc.health.v1.Health/Check of --service; 0 only when SERVING.
 int RunHealth();
 

@@ -18,6 +18,9 @@ constexpr char kUsage[] =
     "  glossa [flags] translate [TEXT...]  translate TEXTs, or stdin lines\n"
     "  glossa [flags] generate TEXT...     stream a generation token by token\n"
     "  glossa [flags] info                 describe the served model (JSON)\n"
+    "  glossa [flags] models               list the models and their state\n"
+    "  glossa [flags] load NAME [PATH]     load (or reload) a model; admin\n"
+    "  glossa [flags] unload NAME          drain and unload a model; admin\n"
     "  glossa [flags] health               exit 0 only if SERVING\n"
     "  glossa [flags] bench                load generator: throughput and\n"
     "                                      latency percentiles\n\n"
@@ -40,6 +43,13 @@ int main(int argc, char** argv) {
   if (command == "generate") return glossa::client::RunGenerate(rest);
   if (command == "info" && rest.empty()) return glossa::client::RunInfo();
   if (command == "health" && rest.empty()) return glossa::client::RunHealth();
+  if (command == "models" && rest.empty()) return glossa::client::RunModels();
+  if (command == "load" && (rest.size() == 1 || rest.size() == 2)) {
+    return glossa::client::RunLoad(rest[0], rest.size() == 2 ? rest[1] : "");
+  }
+  if (command == "unload" && rest.size() == 1) {
+    return glossa::client::RunUnload(rest[0]);
+  }
   if (command == "bench" && rest.empty()) return glossa::client::RunBench();
   std::fprintf(stderr, "glossa: unknown command or arguments: %s\n\n%s\n",
                command.c_str(), kUsage);

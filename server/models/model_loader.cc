@@ -156,6 +156,13 @@ void ModelRegistry::RunLoad(const std::string& name, bool force) {
       if (built.ok()) RetireLocked(*std::move(built), nullptr);
     } else if (!built.ok()) {
       entry->message = std::string(built.status().message());
+      // The next load starts again from what serves (or is configured), not
+      // from the path or compute type that failed.
+      ModelSpec restored =
+          entry->current != nullptr ? entry->current->spec : entry->configured;
+      restored.aliases = entry->spec.aliases;
+      restored.policy = entry->spec.policy;
+      entry->spec = std::move(restored);
       if (entry->current == nullptr) entry->state = v1::MODEL_STATE_FAILED;
       if (metrics_ != nullptr) metrics_->ForModel(name)->CountModelLoad(false);
       const std::string serving =

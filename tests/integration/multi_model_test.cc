@@ -523,5 +523,53 @@ TEST_F(MultiModelTest, LoadingAndUnloadingNeedAnAdminKey) {
   EXPECT_TRUE(unload("k-ops").ok());
 }
 
+// The config file is read again every --model_poll_seconds: a model added
+// to it loads, a model removed from it is unloaded, both without a restart.
+// The CLI lists, unloads and loads them.
+TEST_F(MultiModelTest, ConfigChangesApplyWhileServingAndTheCliManagesModels) {
+  const auto config = [&](const std::vector<std::string>& names) {
+    std::string models;
+    for (const std::string& name : names) {
+      absl::StrAppend(&models, models.empty() ? "" : ",", R"({"name": ")", name,
+                      R"(", "path": ")",
+                      Fixture(name == "swish" ? kSwish : kDeEn), R"("})");
+    }
+    repo_.Write("models.json", absl::StrCat(R"({"models": [)", models, "]}"));
+  };
+  config({"swish"});
+  ASSERT_NO_FATAL_FAILURE(
+      StartServer({"--models_config=" + repo_.Path("models.json"),
+                   "--model_poll_seconds=1"}));
+  config({"swish", "de-en"});
+  ASSERT_TRUE(WaitForModel(*stub_, "de-en", [](const v1::ModelInfo& info) {
+    return info.state() == v1::MODEL_STATE_AVAILABLE;
+  }));
+  EXPECT_EQ(Translate(*stub_, "de-en", Sentences()).text, Reference(kDeEn));
+  config({"de-en"});
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (ListOf(*stub_).count("swish") > 0 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(ListOf(*stub_).count("swish"), 0u);
+  EXPECT_EQ(Translate(*stub_, "swish", {"a"}).status.error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // The only model left is now the default.
+  EXPECT_EQ(Translate(*stub_, "", Sentences()).text, Reference(kDeEn));
+
+  const std::string glossa =
+      absl::StrCat(ClientBinary(), " --server=", server_->address(), " ");
+  auto [listed, table] = RunShell(glossa + "models");
+  EXPECT_EQ(listed, 0);
+  EXPECT_THAT(table, HasSubstr("de-en *"));
+  EXPECT_THAT(table, HasSubstr("available"));
+  EXPECT_EQ(RunShell(glossa + "unload de-en").first, 0);
+  EXPECT_THAT(RunShell(glossa + "models").second, HasSubstr("unloaded"));
+  auto [loaded, said] = RunShell(glossa + "--compute_type=int8 load de-en");
+  EXPECT_EQ(loaded, 0);
+  EXPECT_THAT(said, HasSubstr("loaded de-en version"));
+  EXPECT_EQ(InfoOf(*stub_, "de-en").compute_type(), "int8");
+  EXPECT_NE(RunShell(glossa + "load no-such-model").first, 0);
+}
+
 }  // namespace
 }  // namespace glossa::testing
