@@ -32,6 +32,8 @@ COMPOSE = os.path.join(DEPLOY, "compose", "docker-compose.yml")
 COMPOSE_PROMETHEUS = os.path.join(DEPLOY, "compose", "prometheus", "prometheus.yml")
 K8S_BASE = os.path.join(DEPLOY, "k8s", "base")
 CUSTOM_METRICS = os.path.join(DEPLOY, "k8s", "custom-metrics")
+MULTI_MODEL = os.path.join(DEPLOY, "k8s", "multi-model")
+COMPOSE_MULTI_MODEL = os.path.join(DEPLOY, "compose", "docker-compose.multi-model.yml")
 
 GRPC_PORT = 50051
 HTTP_PORT = 8080
@@ -214,6 +216,70 @@ class ManifestsTest(unittest.TestCase):
                             for v in services["grafana"]["volumes"]),
                         "dashboards folder not mounted where the provider looks")
 
+    def test_every_glossa_variable_names_a_server_flag(self):
+        with open(os.path.join(ROOT, "server", "flags.cc"), encoding="utf-8") as f:
+            flags = set(re.findall(r"ABSL_FLAG\([^,]+,\s*(\w+),", f.read()))
+        self.assertIn("models_config", flags)
+        for path in deploy_files(".yaml", ".yml"):
+            with open(path, encoding="utf-8") as f:
+                names = set(re.findall(r"\bGLOSSA_([A-Z0-9_]+)", f.read()))
+            names -= {"IMAGE", "MODELS"}  # compose's own variables
+            for name in sorted(names):
+                with self.subTest(path=os.path.relpath(path, ROOT), name=name):
+                    self.assertIn(name.lower(), flags)
+
+    def test_multi_model_setup(self):
+        kustomization = load_one_yaml(os.path.join(MULTI_MODEL, "kustomization.yaml"))
+        self.assertIn("../base", kustomization["resources"])
+        (generator,) = kustomization["configMapGenerator"]
+        self.assertTrue(generator["options"]["disableNameSuffixHash"],
+                        "a hashed name would roll the pods on every edit")
+        patch = load_one_yaml(os.path.join(MULTI_MODEL, "deployment-patch.yaml"))
+        pod = patch["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        env = {e["name"]: e["value"] for e in container["env"]}
+        mounts = {m["name"]: m for m in container["volumeMounts"]}
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        # The config file is a file of the mounted ConfigMap (not subPath:
+        # edits must reach it).
+        config = env["GLOSSA_MODELS_CONFIG"]
+        config_mount = mounts["models-config"]
+        self.assertEqual(os.path.dirname(config), config_mount["mountPath"])
+        self.assertNotIn("subPath", config_mount)
+        self.assertEqual(volumes["models-config"]["configMap"]["name"], generator["name"])
+        self.assertIn(os.path.basename(config), generator["files"])
+        self.assertGreater(int(env["GLOSSA_MODEL_POLL_SECONDS"]), 0)
+        # Every model lives on the repository volume, which is the PVC.
+        repository = mounts["models"]["mountPath"]
+        self.assertTrue(mounts["models"]["readOnly"])
+        pvc = load_one_yaml(os.path.join(MULTI_MODEL, "model-repository-pvc.yaml"))
+        self.assertEqual(volumes["models"]["persistentVolumeClaim"]["claimName"],
+                         pvc["metadata"]["name"])
+        with open(os.path.join(MULTI_MODEL, "models.json"), encoding="utf-8") as f:
+            models = json.load(f)
+        names = set()
+        for model in models["models"]:
+            with self.subTest(model=model["name"]):
+                self.assertTrue(model["path"].startswith(repository + "/"))
+                self.assertIn(model.get("load", "startup"), ("startup", "on_demand"))
+                names.add(model["name"])
+                names.update(model.get("aliases", []))
+        self.assertIn(models["default_model"], names)
+        # The weights cap leaves room under the memory limit.
+        limit = container["resources"]["limits"]["memory"]
+        self.assertTrue(limit.endswith("Gi"))
+        self.assertLess(int(env["GLOSSA_MAX_RESIDENT_BYTES"]), int(limit[:-2]) << 30)
+
+        compose = load_one_yaml(COMPOSE_MULTI_MODEL)["services"]["glossa"]
+        (volume,) = compose["volumes"]
+        source, target, mode = re.sub(r"\$\{GLOSSA_MODELS:-([^}]*)\}", r"\1",
+                                      volume).split(":")
+        self.assertEqual(mode, "ro")
+        self.assertEqual(compose["environment"]["GLOSSA_MODEL_REPOSITORY"], target)
+        # The default repository is the source tree's models/, with de-en.
+        self.assertTrue(os.path.isfile(os.path.join(
+            DEPLOY, "compose", source, "de-en", "config.json")))
+
     @unittest.skipUnless(shutil.which("promtool"), "promtool not installed")
     def test_prometheus_config_passes_promtool(self):
         result = subprocess.run(["promtool", "check", "config", COMPOSE_PROMETHEUS],
@@ -306,18 +372,21 @@ class ManifestsTest(unittest.TestCase):
 
     @unittest.skipUnless(shutil.which("kubectl"), "kubectl not installed")
     def test_kustomize_builds(self):
+        base_kinds = ["Deployment", "HorizontalPodAutoscaler",
+                      "PodDisruptionBudget", "Service", "Service"]
         expected = {
-            os.path.join(DEPLOY, "k8s"): None,
-            CUSTOM_METRICS: "glossa_queue_depth",
+            os.path.join(DEPLOY, "k8s"): (None, base_kinds),
+            CUSTOM_METRICS: ("glossa_queue_depth", base_kinds),
+            MULTI_MODEL: ("GLOSSA_MODELS_CONFIG", sorted(
+                base_kinds + ["ConfigMap", "PersistentVolumeClaim"])),
         }
-        for directory, must_contain in expected.items():
+        for directory, (must_contain, want_kinds) in expected.items():
             with self.subTest(directory=os.path.relpath(directory, ROOT)):
                 result = subprocess.run(["kubectl", "kustomize", directory],
                                         capture_output=True, text=True)
                 self.assertEqual(result.returncode, 0, result.stderr)
                 kinds = sorted(d["kind"] for d in yaml.safe_load_all(result.stdout) if d)
-                self.assertEqual(kinds, ["Deployment", "HorizontalPodAutoscaler",
-                                         "PodDisruptionBudget", "Service", "Service"])
+                self.assertEqual(kinds, want_kinds)
                 if must_contain:
                     self.assertIn(must_contain, result.stdout)
 
