@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
@@ -29,6 +30,16 @@ namespace {
 int64_t HeapBytesInUse() {
   const struct mallinfo2 info = mallinfo2();
   return static_cast<int64_t>(info.uordblks + info.hblkhd);
+}
+
+// Which loaded engine a spec can share: the same files (the real path, so
+// that two names or links to one checkpoint share it) and compute type.
+std::string EngineKey(const ModelSpec& spec, const std::string& fingerprint) {
+  char resolved[PATH_MAX];
+  const char* path = ::realpath(spec.path.c_str(), resolved) != nullptr
+                         ? resolved
+                         : spec.path.c_str();
+  return absl::StrCat(path, "|", fingerprint, "|", spec.compute_type);
 }
 
 // What a model never loaded may need: the size of its files.
@@ -128,8 +139,7 @@ void ModelRegistry::RunLoad(const std::string& name, bool force) {
     AnswerLoads(name, info);
     return;  // unchanged: nothing to load
   }
-  const std::string key =
-      absl::StrCat(spec.path, "|", fingerprint, "|", spec.compute_type);
+  const std::string key = EngineKey(spec, fingerprint);
   if (const auto cached = engines_.find(key);
       cached != engines_.end() && !cached->second.engine.expired()) {
     estimate = 0;  // shares a loaded engine
@@ -214,8 +224,7 @@ absl::StatusOr<std::shared_ptr<ModelVersion>> ModelRegistry::BuildVersion(
   version->fingerprint = FingerprintDirectory(spec.path);
   ASSIGN_OR_RETURN(const model::ComputeType compute_type,
                    model::ParseComputeType(spec.compute_type));
-  const std::string key = absl::StrCat(spec.path, "|", version->fingerprint,
-                                       "|", spec.compute_type);
+  const std::string key = EngineKey(spec, version->fingerprint);
   CachedEngine& cached = engines_[key];
   version->engine_owner = cached.engine.lock();
   if (version->engine_owner != nullptr) {
@@ -364,19 +373,18 @@ absl::Status ModelRegistry::FitCaps(const std::string& keep,
           " unloading (least recently used) to make room for ", keep));
       victim->state = v1::MODEL_STATE_UNLOADING;
       NotifyAvailability(*victim, false);
-      RetireLocked(std::move(victim->current),
-                   [this, released, name = victim->spec.name] {
-                     {
-                       absl::MutexLock lock(&mu_);
-                       const auto it = entries_.find(name);
-                       if (it != entries_.end() &&
-                           it->second->current == nullptr &&
-                           it->second->state == v1::MODEL_STATE_UNLOADING) {
-                         it->second->state = v1::MODEL_STATE_UNLOADED;
-                       }
-                     }
-                     released->Notify();
-                   });
+      RetireLocked(std::move(victim->current), [this, released,
+                                                name = victim->spec.name] {
+        {
+          absl::MutexLock lock(&mu_);
+          const auto it = entries_.find(name);
+          if (it != entries_.end() && it->second->current == nullptr &&
+              it->second->state == v1::MODEL_STATE_UNLOADING) {
+            it->second->state = v1::MODEL_STATE_UNLOADED;
+          }
+        }
+        released->Notify();
+      });
     }
     released->WaitForNotificationWithTimeout(options_.drain_timeout);
   }

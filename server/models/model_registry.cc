@@ -21,6 +21,11 @@
 #include "server/models/model_version.h"
 
 namespace glossa::server {
+namespace {
+
+constexpr size_t kMaxPathBytes = 4096;  // PATH_MAX
+
+}  // namespace
 
 ModelRegistry::ModelRegistry(const RegistryOptions& options, const Clock* clock,
                              Metrics* metrics)
@@ -54,13 +59,19 @@ void ModelRegistry::NotifyAvailability(const ModelEntry& entry,
 // Configuration
 
 void ModelRegistry::Apply(const ModelsConfig& config) {
+  // Before the lock: on a network file system the stat calls take time,
+  // and Find() needs the lock for every request.
+  std::map<std::string, std::string> fingerprints;
+  for (const ModelSpec& spec : config.models) {
+    fingerprints[spec.name] = FingerprintDirectory(spec.path);
+  }
   absl::MutexLock lock(&mu_);
   if (stop_) return;
   default_model_ = config.default_model;
   std::set<std::string> names;
   for (const ModelSpec& spec : config.models) {
     names.insert(spec.name);
-    const std::string fingerprint = FingerprintDirectory(spec.path);
+    const std::string& fingerprint = fingerprints[spec.name];
     std::unique_ptr<ModelEntry>& slot = entries_[spec.name];
     if (slot == nullptr) {
       slot = std::make_unique<ModelEntry>();
@@ -266,6 +277,10 @@ void ModelRegistry::Load(const v1::LoadModelRequest& request,
     } else if (!IsValidModelName(request.model())) {
       error = absl::InvalidArgumentError(
           "model must be a name of 1 to 64 of [A-Za-z0-9_.-]");
+    } else if (request.path().size() > kMaxPathBytes) {
+      error = absl::InvalidArgumentError(
+          absl::StrCat("path must be at most ", kMaxPathBytes, " bytes, got ",
+                       request.path().size()));
     } else if (!request.compute_type().empty() &&
                !model::ParseComputeType(request.compute_type()).ok()) {
       error = absl::InvalidArgumentError(

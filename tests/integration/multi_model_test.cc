@@ -523,6 +523,54 @@ TEST_F(MultiModelTest, LoadingAndUnloadingNeedAnAdminKey) {
   EXPECT_TRUE(unload("k-ops").ok());
 }
 
+// Resident memory of a process, from /proc.
+int64_t ResidentBytes(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    int64_t kib = 0;
+    if (sscanf(line.c_str(), "VmRSS: %lld kB",
+               reinterpret_cast<long long*>(&kib)) == 1) {
+      return kib << 10;
+    }
+  }
+  return -1;
+}
+
+// Two names for one checkpoint (here through a link) hold one copy of its
+// weights; a copy of the files in another folder holds a second. (Each name
+// still has its own scheduler and buffers, which the warm-up sizes.)
+TEST_F(MultiModelTest, TwoNamesForOneCheckpointShareItsWeights) {
+  repo_.Link(Fixture(kDeEn), "link-to-de-en");
+  RunShell(absl::StrCat("cp -r '", Fixture(kDeEn), "' '",
+                        repo_.Path("copy-of-de-en"), "'"));
+  const auto resident_with = [&](const std::string& second) {
+    std::string models =
+        absl::StrCat(R"({"name": "a", "path": ")", Fixture(kDeEn), R"("})");
+    if (!second.empty()) {
+      absl::StrAppend(&models, R"(, {"name": "b", "path": ")",
+                      repo_.Path(second), R"("})");
+    }
+    repo_.Write("models.json", absl::StrCat(R"({"models": [)", models, "]}"));
+    StartServer({"--models_config=" + repo_.Path("models.json")});
+    EXPECT_TRUE(Translate(*stub_, "a", Sentences()).status.ok());
+    if (!second.empty()) {
+      EXPECT_EQ(Translate(*stub_, "b", Sentences()).text, Reference(kDeEn));
+    }
+    return ResidentBytes(server_->pid());
+  };
+  const int64_t one = resident_with("");
+  const int64_t shared = resident_with("link-to-de-en");
+  const int64_t copied = resident_with("copy-of-de-en");
+  std::printf(
+      "resident MiB: one model %.1f, two names sharing %.1f, two "
+      "copies %.1f\n",
+      one / 1048576.0, shared / 1048576.0, copied / 1048576.0);
+  ASSERT_GT(copied - one, 20 << 20);  // the weights are worth measuring
+  // The copy's extra cost is its weights: a clear part of what it adds.
+  EXPECT_GT(copied - shared, (copied - one) / 3);
+}
+
 // The config file is read again every --model_poll_seconds: a model added
 // to it loads, a model removed from it is unloaded, both without a restart.
 // The CLI lists, unloads and loads them.

@@ -50,6 +50,7 @@ class ServerProcess {
   // Kills the server if it still runs.
   ~ServerProcess();
 
+  pid_t pid() const { return pid_; }
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
   int http_port() const { return http_port_; }  // 0 with --http_port=-1
