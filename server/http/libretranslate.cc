@@ -18,6 +18,7 @@
 #include "server/http/http_request.h"
 #include "server/http/http_status.h"
 #include "server/http/language_names.h"
+#include "server/requests/model_languages.h"
 
 namespace glossa::server {
 namespace {
@@ -197,16 +198,17 @@ absl::StatusOr<std::shared_ptr<const ServingBackend>> PickModel(
     v1::TranslateRequest* translate) {
   ASSIGN_OR_RETURN(ModelDirectory * models, environment.models());
   const v1::ListModelsResponse list = models->List();
-  for (const v1::ModelInfo& info : list.models()) {
-    if (info.state() != v1::MODEL_STATE_AVAILABLE ||
-        info.languages_size() > 0 || info.source_language().empty()) {
-      continue;
-    }
+  for (const v1::ModelInfo& listed : list.models()) {
+    // A one-pair model's pair is in its name ("de-en"), whatever its state:
+    // one that is unloaded is found too (and an on-demand one loads).
+    const NamedPair pair = LanguagePairOfName(listed.name());
+    if (pair.source.empty()) continue;
+    v1::ModelInfo info;
+    info.set_source_language(pair.source);
+    info.set_target_language(pair.target);
     v1::TranslateRequest candidate;
     if (CheckLanguages(info, request, &candidate).ok()) {
-      absl::StatusOr<std::shared_ptr<const ServingBackend>> backend =
-          models->Find(info.name());
-      if (backend.ok()) return backend;
+      return models->Find(listed.name());
     }
   }
   absl::StatusOr<std::shared_ptr<const ServingBackend>> backend =

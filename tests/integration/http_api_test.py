@@ -453,5 +453,80 @@ class KeysAndDrainTest(unittest.TestCase):
         self.assertEqual(server.process.wait(timeout=30), 0)
 
 
+class MultiModelHttpTest(unittest.TestCase):
+    """Two one-pair models in one server: LibreTranslate's API, which names
+    languages and not models, reaches the model of the requested pair;
+    /languages merges their pairs; the admin routes load and unload."""
+
+    @classmethod
+    def setUpClass(cls):
+        fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "reference", "fixtures", "tiny-swish")
+        cls.config = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+        # The fixture copies its input: serving it as "de-fr" makes every
+        # answer say which model gave it.
+        json.dump({"models": [{"name": "de-en", "path": MODEL_DIR},
+                              {"name": "de-fr", "path": fixture}]}, cls.config)
+        cls.config.close()
+        cls.server = Server("--models_config=" + cls.config.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.server.stop() == 0
+        os.unlink(cls.config.name)
+
+    def glossa(self, model, text):
+        status, body = self.server.json("POST", "/v1/translate",
+                                        {"model": model, "segments": [text]})
+        self.assertEqual(status, 200, body)
+        return body["translations"][0]["hypotheses"][0]["text"]
+
+    def libre(self, source, target, text):
+        return self.server.json("POST", "/translate",
+                                {"q": text, "source": source, "target": target})
+
+    def test_translate_reaches_the_model_of_the_pair(self):
+        text = "Das Haus ist klein."
+        self.assertNotEqual(self.glossa("de-en", text), self.glossa("de-fr", text))
+        for target in ("en", "fr"):
+            with self.subTest(target=target):
+                status, body = self.libre("de", target, text)
+                self.assertEqual(status, 200, body)
+                self.assertEqual(body["translatedText"], self.glossa("de-" + target, text))
+        status, body = self.libre("es", "en", text)
+        self.assertEqual(status, 400)
+        self.assertIn("not supported by any model", body["error"])
+
+    def test_languages_merge_every_model(self):
+        status, languages = self.server.json("GET", "/languages")
+        self.assertEqual(status, 200)
+        by_code = {language["code"]: language for language in languages}
+        self.assertEqual(sorted(by_code["de"]["targets"]), ["en", "fr"])
+        self.assertEqual(set(by_code), {"de", "en", "fr"})
+
+    def test_admin_routes_and_model_listing(self):
+        status, listed = self.server.json("GET", "/v1/models")
+        self.assertEqual(status, 200)
+        self.assertEqual(sorted(m["name"] for m in listed["models"]), ["de-en", "de-fr"])
+        self.assertTrue(all(m["state"] == "MODEL_STATE_AVAILABLE" for m in listed["models"]))
+        status, body = self.server.json("POST", "/v1/models/de-fr/unload", b"")
+        self.assertEqual((status, body["state"]), (200, "MODEL_STATE_UNLOADED"))
+        # Its pair now answers 503 (with Retry-After), not another model's text.
+        status, headers, _ = self.server.request(
+            "POST", "/translate", {"q": "Hallo", "source": "de", "target": "fr"})
+        self.assertEqual(status, 503)
+        self.assertIn("Retry-After", headers)
+        status, body = self.server.json("POST", "/v1/models/de-fr/load", b"")
+        self.assertEqual((status, body["state"]), (200, "MODEL_STATE_AVAILABLE"))
+        self.assertEqual(self.libre("de", "fr", "Hallo")[0], 200)
+        status, body = self.server.json("POST", "/v1/models/nope/load", b"")
+        self.assertEqual(status, 404)
+        self.assertIn("give `path` to add it", body["error"]["message"])
+        status, body = self.server.json("POST", "/v1/models/de-fr/load",
+                                        {"computeType": "fp4"})
+        self.assertEqual(status, 400)
+        self.assertIn("compute_type must be", body["error"]["message"])
+
+
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)
