@@ -84,29 +84,31 @@ void ModelRegistry::LoaderLoop() {
       loading_ = true;
     }
     if (job.kind == Job::kLoad) {
-      RunLoad(job.name, job.force);
+      RunLoad(job);
     } else {
-      RunUnload(job.name);
+      RunUnload(job);
     }
     absl::MutexLock lock(&mu_);
     loading_ = false;
   }
 }
 
-void ModelRegistry::AnswerLoads(const std::string& name,
-                                const absl::StatusOr<v1::ModelInfo>& outcome) {
-  std::vector<InfoCallback> callbacks;
+void ModelRegistry::Answer(uint64_t job,
+                           const absl::StatusOr<v1::ModelInfo>& outcome) {
+  InfoCallback callback;
   {
     absl::MutexLock lock(&mu_);
-    const auto it = load_callbacks_.find(name);
-    if (it == load_callbacks_.end()) return;
-    callbacks.swap(it->second);
-    load_callbacks_.erase(it);
+    const auto it = callbacks_.find(job);
+    if (it == callbacks_.end()) return;  // none, or Stop() answered it
+    callback = std::move(it->second);
+    callbacks_.erase(it);
   }
-  for (InfoCallback& callback : callbacks) callback(outcome);
+  callback(outcome);
 }
 
-void ModelRegistry::RunLoad(const std::string& name, bool force) {
+void ModelRegistry::RunLoad(const Job& job) {
+  const std::string& name = job.name;
+  const bool force = job.force;
   ModelSpec spec;
   std::shared_ptr<ModelVersion> current;
   bool others_serving = false;
@@ -117,7 +119,7 @@ void ModelRegistry::RunLoad(const std::string& name, bool force) {
     const auto it = entries_.find(name);
     ModelEntry* entry = it == entries_.end() ? nullptr : it->second.get();
     if (entry != nullptr) --entry->pending_loads;
-    gone = entry == nullptr || entry->removed;
+    gone = entry == nullptr || entry->removed || stop_;
     if (!gone) {
       spec = entry->spec;
       current = entry->current;
@@ -128,15 +130,14 @@ void ModelRegistry::RunLoad(const std::string& name, bool force) {
     }
   }
   if (gone) {
-    AnswerLoads(name, absl::NotFoundError(absl::StrCat(
-                          "model \"", name, "\" is no longer configured")));
+    Answer(job.id, absl::NotFoundError(absl::StrCat(
+                       "model \"", name, "\" is no longer configured")));
     return;
   }
   const std::string fingerprint = FingerprintDirectory(spec.path);
   if (!force && current != nullptr && !current->spec.NeedsReload(spec) &&
       current->fingerprint == fingerprint) {
-    absl::StatusOr<v1::ModelInfo> info = Describe(name);
-    AnswerLoads(name, info);
+    Answer(job.id, Describe(name));
     return;  // unchanged: nothing to load
   }
   const std::string key = EngineKey(spec, fingerprint);
@@ -166,13 +167,17 @@ void ModelRegistry::RunLoad(const std::string& name, bool force) {
       if (built.ok()) RetireLocked(*std::move(built), nullptr);
     } else if (!built.ok()) {
       entry->message = std::string(built.status().message());
+      entry->failed_at = clock_->Now();
       // The next load starts again from what serves (or is configured), not
-      // from the path or compute type that failed.
-      ModelSpec restored =
-          entry->current != nullptr ? entry->current->spec : entry->configured;
-      restored.aliases = entry->spec.aliases;
-      restored.policy = entry->spec.policy;
-      entry->spec = std::move(restored);
+      // from the path or compute type that failed; unless a newer request
+      // (LoadModel, a new configuration) changed the spec meanwhile.
+      if (!entry->spec.NeedsReload(spec) && !spec.NeedsReload(entry->spec)) {
+        ModelSpec restored = entry->current != nullptr ? entry->current->spec
+                                                       : entry->configured;
+        restored.aliases = entry->spec.aliases;
+        restored.policy = entry->spec.policy;
+        entry->spec = std::move(restored);
+      }
       if (entry->current == nullptr) entry->state = v1::MODEL_STATE_FAILED;
       if (metrics_ != nullptr) metrics_->ForModel(name)->CountModelLoad(false);
       const std::string serving =
@@ -182,8 +187,13 @@ void ModelRegistry::RunLoad(const std::string& name, bool force) {
                              " keeps serving");
       LogModelEvent(absl::StrCat("model=", name,
                                  " load failed: ", entry->message, serving));
-      outcome = absl::FailedPreconditionError(absl::StrCat(
-          "model \"", name, "\" failed to load: ", entry->message, serving));
+      // Over the caps stays RESOURCE_EXHAUSTED; anything else is the files'.
+      outcome = absl::Status(
+          absl::IsResourceExhausted(built.status())
+              ? absl::StatusCode::kResourceExhausted
+              : absl::StatusCode::kFailedPrecondition,
+          absl::StrCat("model \"", name, "\" failed to load: ", entry->message,
+                       serving));
     } else {
       std::shared_ptr<ModelVersion> old = std::move(entry->current);
       entry->current = *std::move(built);
@@ -213,7 +223,7 @@ void ModelRegistry::RunLoad(const std::string& name, bool force) {
   // The estimate may have been short: unload more if the caps are passed
   // now (never the model just loaded).
   if (outcome.ok()) FitCaps(name, /*incoming_bytes=*/-1).IgnoreError();
-  AnswerLoads(name, outcome);
+  Answer(job.id, outcome);
 }
 
 absl::StatusOr<std::shared_ptr<ModelVersion>> ModelRegistry::BuildVersion(
@@ -240,9 +250,25 @@ absl::StatusOr<std::shared_ptr<ModelVersion>> ModelRegistry::BuildVersion(
                      model::Engine::Load(spec.path, load_options));
     version->resident_bytes = std::max<int64_t>(0, HeapBytesInUse() - before);
     cached = CachedEngine{version->engine_owner, version->resident_bytes};
+    // oneDNN fixes a kernel's thread count when it is made, and a model's
+    // share of the threads changes with how many models have work: make
+    // the kernels of every share now, not on the request path.
+    std::set<int> shares;
+    for (int models = 1; models <= budget_.threads(); ++models) {
+      shares.insert(std::max(1, budget_.threads() / models));
+    }
+    for (const int threads : shares) {
+      model::SetComputeThreads(threads);
+      RETURN_IF_ERROR(version->engine_owner->model()->PrepareKernels());
+    }
+    model::SetComputeThreads(others_serving ? 1 : budget_.threads());
   }
   for (auto it = engines_.begin(); it != engines_.end();) {
     it = it->second.engine.expired() ? engines_.erase(it) : std::next(it);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (stop_) return absl::UnavailableError("the server is shutting down");
   }
   const model::Engine& engine = *version->engine_owner;
   if (metrics_ != nullptr) version->metrics = metrics_->ForModel(spec.name);
@@ -267,52 +293,51 @@ absl::StatusOr<std::shared_ptr<ModelVersion>> ModelRegistry::BuildVersion(
   return version;
 }
 
-void ModelRegistry::RunUnload(const std::string& name) {
-  absl::Notification released;
-  bool waited = false;
+void ModelRegistry::RunUnload(const Job& job) {
   {
     absl::MutexLock lock(&mu_);
-    const auto it = entries_.find(name);
-    if (it == entries_.end()) return;
-    ModelEntry& entry = *it->second;
-    std::shared_ptr<ModelVersion> old = std::move(entry.current);
-    if (old != nullptr) {
+    const auto it = entries_.find(job.name);
+    if (it != entries_.end() && it->second->current != nullptr) {
+      ModelEntry& entry = *it->second;
       entry.state = v1::MODEL_STATE_UNLOADING;
       NotifyAvailability(entry, false);
-      RetireLocked(std::move(old), [&released] { released.Notify(); });
-      waited = true;
+      // Drains without holding up the loader: the version goes once its
+      // last call has ended, and the unload is answered then.
+      RetireLocked(std::move(entry.current),
+                   [this, job] { FinishUnload(job, /*drained=*/true); });
+      return;
     }
   }
-  // Drains: the version goes once its last call has ended.
-  if (waited) released.WaitForNotification();
-  std::vector<InfoCallback> callbacks;
-  absl::StatusOr<v1::ModelInfo> outcome = absl::UnknownError("");
+  FinishUnload(job, /*drained=*/false);
+}
+
+void ModelRegistry::FinishUnload(const Job& job, bool drained) {
+  absl::StatusOr<v1::ModelInfo> outcome = absl::NotFoundError(
+      absl::StrCat("model \"", job.name, "\" is no longer configured"));
   {
     absl::MutexLock lock(&mu_);
-    const auto it = entries_.find(name);
-    if (it == entries_.end()) return;
-    ModelEntry& entry = *it->second;
-    if (entry.current == nullptr && entry.pending_loads == 0) {
-      entry.state = v1::MODEL_STATE_UNLOADED;
-    }
-    if (waited) LogModelEvent(absl::StrCat("model=", name, " unloaded"));
-    outcome = InfoLocked(entry);
-    if (const auto cb = unload_callbacks_.find(name);
-        cb != unload_callbacks_.end()) {
-      callbacks.swap(cb->second);
-      unload_callbacks_.erase(cb);
-    }
-    if (entry.removed && entry.pending_loads == 0) {
-      for (const std::string& alias : entry.spec.aliases) {
-        if (const auto a = aliases_.find(alias);
-            a != aliases_.end() && a->second == name) {
-          aliases_.erase(a);
-        }
+    const auto it = entries_.find(job.name);
+    if (it != entries_.end()) {
+      ModelEntry& entry = *it->second;
+      if (entry.current == nullptr && entry.pending_loads == 0 &&
+          entry.state == v1::MODEL_STATE_UNLOADING) {
+        entry.state = v1::MODEL_STATE_UNLOADED;
       }
-      entries_.erase(it);
+      if (drained) LogModelEvent(absl::StrCat("model=", job.name, " unloaded"));
+      outcome = InfoLocked(entry);
+      if (entry.removed && entry.pending_loads == 0 &&
+          entry.current == nullptr) {
+        for (const std::string& alias : entry.spec.aliases) {
+          if (const auto a = aliases_.find(alias);
+              a != aliases_.end() && a->second == job.name) {
+            aliases_.erase(a);
+          }
+        }
+        entries_.erase(it);
+      }
     }
   }
-  for (InfoCallback& callback : callbacks) callback(outcome);
+  Answer(job.id, outcome);
 }
 
 absl::Status ModelRegistry::FitCaps(const std::string& keep,
@@ -325,27 +350,41 @@ absl::Status ModelRegistry::FitCaps(const std::string& keep,
     auto released = std::make_shared<absl::Notification>();
     {
       absl::MutexLock lock(&mu_);
+      if (stop_) return absl::UnavailableError("the server is shutting down");
       // What is in memory, without `keep`'s version when a new one is
-      // coming (it replaces it), and what unloading could free.
-      int64_t resident = 0, evictable_bytes = 0;
+      // coming (it replaces it), and what unloading could free: the engines
+      // that only on-demand models other than `keep` use. Retired versions
+      // still hold their memory until their calls end.
+      struct Held {
+        int64_t bytes = 0;
+        bool pinned = false;  // used by a version that stays
+      };
+      std::map<const model::Engine*, Held> engines;
       int loaded = 0, evictable = 0;
       ModelEntry* victim = nullptr;
-      std::set<const model::Engine*> counted;
       for (const auto& [name, entry] : entries_) {
         if (entry->current == nullptr || (incoming && name == keep)) continue;
-        const int64_t bytes = counted.insert(entry->current->engine).second
-                                  ? entry->current->resident_bytes
-                                  : 0;
-        resident += bytes;
+        Held& held = engines[entry->current->engine];
+        held.bytes = entry->current->resident_bytes;
         ++loaded;
         if (name == keep || entry->spec.policy != LoadPolicy::kOnDemand) {
+          held.pinned = true;
           continue;
         }
-        evictable_bytes += bytes;
         ++evictable;
         if (victim == nullptr || entry->last_used < victim->last_used) {
           victim = entry.get();
         }
+      }
+      for (const Retired& retired : retired_) {
+        Held& held = engines[retired.version->engine];
+        held.bytes = retired.version->resident_bytes;
+        held.pinned = true;
+      }
+      int64_t resident = 0, evictable_bytes = 0;
+      for (const auto& [engine, held] : engines) {
+        resident += held.bytes;
+        if (!held.pinned) evictable_bytes += held.bytes;
       }
       const auto fits = [&](int64_t bytes, int models) {
         return (options_.max_resident_bytes <= 0 ||
@@ -414,10 +453,11 @@ void ModelRegistry::RetireLocked(std::shared_ptr<ModelVersion> version,
 void ModelRegistry::ReaperLoop() {
   while (true) {
     std::vector<Retired> done;
+    bool exit = false;
     {
       absl::MutexLock lock(&mu_);
       auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stop_ || !retired_.empty();
+        return stop_ || reaper_stop_ || !retired_.empty();
       };
       mu_.Await(absl::Condition(&wake));
       if (stop_) {
@@ -434,16 +474,14 @@ void ModelRegistry::ReaperLoop() {
           ++it;
         }
       }
+      exit = reaper_stop_ && retired_.empty();
     }
     for (Retired& retired : done) {
       retired.version->scheduler_owner->Stop();
       retired.version.reset();
       if (retired.released) retired.released();
     }
-    {
-      absl::MutexLock lock(&mu_);
-      if (stop_) return;
-    }
+    if (exit) return;
     if (done.empty()) absl::SleepFor(absl::Milliseconds(10));
   }
 }

@@ -10,6 +10,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -24,6 +25,7 @@ namespace glossa::server {
 namespace {
 
 constexpr size_t kMaxPathBytes = 4096;  // PATH_MAX
+constexpr absl::Duration kRetryFailedAfter = absl::Seconds(30);
 
 }  // namespace
 
@@ -87,8 +89,26 @@ void ModelRegistry::Apply(const ModelsConfig& config) {
     const bool changed = entry.removed || entry.configured.NeedsReload(spec) ||
                          entry.configured_fingerprint != fingerprint;
     entry.removed = false;
+    entry.added_at_runtime = false;  // the configuration has it now
     entry.configured = spec;
     entry.configured_fingerprint = fingerprint;
+    if (entry.current != nullptr && entry.spec.aliases != spec.aliases) {
+      // Health per name: dropped aliases stop serving, new ones start.
+      std::vector<std::string> dropped, added;
+      for (const std::string& alias : entry.spec.aliases) {
+        if (absl::c_find(spec.aliases, alias) == spec.aliases.end()) {
+          dropped.push_back(alias);
+        }
+      }
+      for (const std::string& alias : spec.aliases) {
+        if (absl::c_find(entry.spec.aliases, alias) ==
+            entry.spec.aliases.end()) {
+          added.push_back(alias);
+        }
+      }
+      if (listener_ && !dropped.empty()) listener_(dropped, false);
+      if (listener_ && !added.empty()) listener_(added, true);
+    }
     entry.spec.aliases = spec.aliases;
     entry.spec.policy = spec.policy;
     const bool wanted =
@@ -99,6 +119,11 @@ void ModelRegistry::Apply(const ModelsConfig& config) {
       entry.held_unloaded = false;
       if (entry.current != nullptr || spec.policy == LoadPolicy::kStartup) {
         EnqueueLocked({Job::kLoad, spec.name});
+      } else if (entry.state == v1::MODEL_STATE_FAILED) {
+        // An on-demand model whose load failed: the next use tries the
+        // changed files or settings.
+        entry.state = v1::MODEL_STATE_UNLOADED;
+        entry.message.clear();
       }
     } else if (wanted && entry.current == nullptr && entry.pending_loads == 0 &&
                entry.state == v1::MODEL_STATE_UNLOADED) {
@@ -106,7 +131,9 @@ void ModelRegistry::Apply(const ModelsConfig& config) {
     }
   }
   for (auto& [name, entry] : entries_) {
-    if (names.count(name) > 0 || entry->removed) continue;
+    if (names.count(name) > 0 || entry->removed || entry->added_at_runtime) {
+      continue;
+    }
     entry->removed = true;
     EnqueueLocked({Job::kUnload, name});
   }
@@ -133,12 +160,14 @@ absl::Status ModelRegistry::WaitForStartupModels() {
   return absl::OkStatus();
 }
 
-void ModelRegistry::EnqueueLocked(Job job) {
+uint64_t ModelRegistry::EnqueueLocked(Job job) {
   if (job.kind == Job::kLoad) {
     const auto it = entries_.find(job.name);
     if (it != entries_.end()) ++it->second->pending_loads;
   }
+  job.id = next_job_++;
   jobs_.push_back(std::move(job));
+  return jobs_.back().id;
 }
 
 // ---------------------------------------------------------------------------
@@ -206,8 +235,15 @@ absl::StatusOr<std::shared_ptr<const ServingBackend>> ModelRegistry::Find(
       return absl::UnavailableError(
           absl::StrCat("model \"", model, "\" is being unloaded"));
     case v1::MODEL_STATE_FAILED:
-      return absl::FailedPreconditionError(absl::StrCat(
-          "model \"", model, "\" failed to load: ", entry->message));
+      // An on-demand model tries again once a while has passed (the files
+      // may have been fixed, or memory freed); a start-up model waits for a
+      // change or LoadModel.
+      if (entry->spec.policy != LoadPolicy::kOnDemand ||
+          clock_->Now() - entry->failed_at < kRetryFailedAfter) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "model \"", model, "\" failed to load: ", entry->message));
+      }
+      break;
     default:
       break;
   }
@@ -303,6 +339,7 @@ void ModelRegistry::Load(const v1::LoadModelRequest& request,
           slot->spec = SpecFromDefaults(options_.defaults);
           slot->spec.name = name;
           slot->configured = slot->spec;
+          slot->added_at_runtime = true;
         }
       }
       if (error.ok()) {
@@ -317,9 +354,8 @@ void ModelRegistry::Load(const v1::LoadModelRequest& request,
           entry.spec.compute_type = request.compute_type();
         }
         if (entry.current == nullptr) entry.state = v1::MODEL_STATE_LOADING;
-        Job job{Job::kLoad, name, /*force=*/true};
-        EnqueueLocked(std::move(job));
-        load_callbacks_[name].push_back(std::move(done));
+        callbacks_[EnqueueLocked({Job::kLoad, name, /*force=*/true})] =
+            std::move(done);
         return;
       }
     }
@@ -337,8 +373,8 @@ void ModelRegistry::Unload(const v1::UnloadModelRequest& request,
     if (stop_) error = absl::UnavailableError("the server is shutting down");
     if (entry != nullptr) {
       entry->held_unloaded = true;
-      EnqueueLocked({Job::kUnload, entry->spec.name});
-      unload_callbacks_[entry->spec.name].push_back(std::move(done));
+      callbacks_[EnqueueLocked({Job::kUnload, entry->spec.name})] =
+          std::move(done);
       return;
     }
   }
@@ -380,33 +416,30 @@ bool ModelRegistry::WaitUntilIdle(absl::Duration timeout) {
 
 void ModelRegistry::Stop() {
   std::vector<std::shared_ptr<ModelVersion>> versions;
-  std::map<std::string, std::vector<InfoCallback>> callbacks;
   {
     absl::MutexLock lock(&mu_);
     if (stop_) return;
     stop_ = true;
     accepting_ = false;
+  }
+  // The loader ends its job (a load in progress checks stop_ before its
+  // warm-up); the reaper, still running, releases what it retires.
+  if (loader_.joinable()) loader_.join();
+  std::map<uint64_t, InfoCallback> callbacks;
+  {
+    absl::MutexLock lock(&mu_);
+    reaper_stop_ = true;
     for (auto& [name, entry] : entries_) {
       if (entry->current != nullptr) versions.push_back(entry->current);
     }
-    for (Retired& retired : retired_) versions.push_back(retired.version);
-    callbacks.swap(load_callbacks_);
-    for (auto& [name, list] : unload_callbacks_) {
-      for (InfoCallback& callback : list) {
-        callbacks[name].push_back(std::move(callback));
-      }
-    }
-    unload_callbacks_.clear();
+    callbacks.swap(callbacks_);
   }
-  if (loader_.joinable()) loader_.join();
   if (reaper_.joinable()) reaper_.join();
   for (const std::shared_ptr<ModelVersion>& version : versions) {
     version->scheduler_owner->Stop();
   }
-  for (auto& [name, list] : callbacks) {
-    for (InfoCallback& callback : list) {
-      callback(absl::UnavailableError("the server is shutting down"));
-    }
+  for (auto& [job, callback] : callbacks) {
+    callback(absl::UnavailableError("the server is shutting down"));
   }
 }
 

@@ -107,6 +107,7 @@ class ModelRegistry final : public ModelDirectory {
     enum Kind { kLoad, kUnload } kind = kLoad;
     std::string name;
     bool force = false;  // load even when files and settings are unchanged
+    uint64_t id = 0;     // its LoadModel / UnloadModel callback, if any
   };
   struct Retired {
     std::shared_ptr<ModelVersion> version;
@@ -115,11 +116,13 @@ class ModelRegistry final : public ModelDirectory {
 
   // Loader thread.
   void LoaderLoop();
-  void RunLoad(const std::string& name, bool force);
-  void RunUnload(const std::string& name);
-  // Answers the LoadModel calls waiting for `name`.
-  void AnswerLoads(const std::string& name,
-                   const absl::StatusOr<v1::ModelInfo>& outcome);
+  void RunLoad(const Job& job);
+  void RunUnload(const Job& job);
+  // The end of an unload, once the version has drained (reaper thread) or
+  // when there was none to drain.
+  void FinishUnload(const Job& job, bool drained);
+  // Answers the LoadModel / UnloadModel call waiting for `job`, if any.
+  void Answer(uint64_t job, const absl::StatusOr<v1::ModelInfo>& outcome);
   absl::StatusOr<std::shared_ptr<ModelVersion>> BuildVersion(
       const ModelSpec& spec, bool quiet_threads);
   // Unloads on-demand models other than `keep`, least recently used first,
@@ -136,7 +139,8 @@ class ModelRegistry final : public ModelDirectory {
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   v1::ModelInfo InfoLocked(const ModelEntry& entry) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  void EnqueueLocked(Job job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues `job`; its id.
+  uint64_t EnqueueLocked(Job job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RetireLocked(std::shared_ptr<ModelVersion> version,
                     std::function<void()> released)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -160,11 +164,12 @@ class ModelRegistry final : public ModelDirectory {
   bool accepting_ ABSL_GUARDED_BY(mu_) = true;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   AvailabilityListener listener_ ABSL_GUARDED_BY(mu_);
-  // LoadModel / UnloadModel calls waiting for their model's job.
-  std::map<std::string, std::vector<InfoCallback>> load_callbacks_
-      ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::vector<InfoCallback>> unload_callbacks_
-      ABSL_GUARDED_BY(mu_);
+  // LoadModel / UnloadModel calls waiting for their job, by job id.
+  std::map<uint64_t, InfoCallback> callbacks_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_job_ ABSL_GUARDED_BY(mu_) = 1;
+  // The reaper outlives the loader: a load or unload in progress at Stop()
+  // may still retire a version and wait for it.
+  bool reaper_stop_ ABSL_GUARDED_BY(mu_) = false;
 
   // Loader thread only.
   std::map<std::string, CachedEngine> engines_;

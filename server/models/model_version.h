@@ -49,6 +49,9 @@ struct ModelEntry {
   // UnloadModel: a start-up model stays out until LoadModel or a change.
   bool held_unloaded = false;
   bool removed = false;  // gone from the configuration: unloading
+  // Added by LoadModel: kept until UnloadModel, whatever the configuration.
+  bool added_at_runtime = false;
+  absl::Time failed_at = absl::InfinitePast();  // the last failed load
   int64_t last_resident_bytes = 0;
   absl::Time last_used = absl::InfinitePast();
 };

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -263,6 +264,89 @@ TEST_F(ModelRegistryTest, OnDemandModelsLoadOnFirstUseAndGoLeastRecentFirst) {
   }
   EXPECT_EQ(Info("a").state(), v1::MODEL_STATE_UNLOADED);
   EXPECT_EQ(Info("b").state(), v1::MODEL_STATE_AVAILABLE);
+}
+
+// Waits for an administration call's answer.
+absl::StatusOr<v1::ModelInfo> Await(
+    const std::function<void(ModelDirectory::InfoCallback)>& start) {
+  absl::Notification answered;
+  absl::StatusOr<v1::ModelInfo> outcome = absl::UnknownError("");
+  start([&](absl::StatusOr<v1::ModelInfo> info) {
+    outcome = std::move(info);
+    answered.Notify();
+  });
+  answered.WaitForNotification();
+  return outcome;
+}
+
+// A model that drains (a call holds it) does not hold up the loads queued
+// behind its unload.
+TEST_F(ModelRegistryTest, ADrainingUnloadDoesNotBlockOtherLoads) {
+  Start();
+  ModelsConfig config;
+  config.models = {Spec("m", Fixture()), Spec("n", Fixture())};
+  config.models[1].compute_type = "int8";
+  registry_->Apply(config);
+  ASSERT_TRUE(registry_->WaitForStartupModels().ok());
+  std::shared_ptr<const ServingBackend> held = *registry_->Find("m");
+  absl::Notification unloaded;
+  v1::UnloadModelRequest unload;
+  unload.set_model("m");
+  registry_->Unload(unload,
+                    [&](absl::StatusOr<v1::ModelInfo>) { unloaded.Notify(); });
+  v1::LoadModelRequest load;
+  load.set_model("n");
+  const absl::StatusOr<v1::ModelInfo> reloaded = Await(
+      [&](ModelDirectory::InfoCallback done) { registry_->Load(load, done); });
+  EXPECT_TRUE(reloaded.ok()) << reloaded.status();
+  EXPECT_FALSE(unloaded.HasBeenNotified());
+  held.reset();
+  unloaded.WaitForNotification();
+}
+
+// A model added by LoadModel stays when the configuration is read again.
+TEST_F(ModelRegistryTest, AModelAddedAtRunTimeSurvivesTheConfiguration) {
+  Start();
+  ModelsConfig config;
+  config.models = {Spec("m", Fixture())};
+  registry_->Apply(config);
+  ASSERT_TRUE(registry_->WaitForStartupModels().ok());
+  v1::LoadModelRequest load;
+  load.set_model("added");
+  load.set_path(Fixture());
+  ASSERT_TRUE(Await([&](ModelDirectory::InfoCallback done) {
+                registry_->Load(load, done);
+              }).ok());
+  registry_->Apply(config);  // as the periodic check does
+  ASSERT_TRUE(registry_->WaitForStartupModels().ok());
+  EXPECT_TRUE(Decode(*registry_, "added").ok());
+  EXPECT_EQ(registry_->List().models_size(), 2);
+}
+
+// An on-demand model whose load failed tries again once its configuration
+// changes.
+TEST_F(ModelRegistryTest, AFailedOnDemandModelRecoversWhenItsPathIsFixed) {
+  Start();
+  ModelsConfig config;
+  config.models = {Spec("m", root_ + "/missing", LoadPolicy::kOnDemand)};
+  registry_->Apply(config);
+  EXPECT_EQ(registry_->Find("m").status().code(),
+            absl::StatusCode::kUnavailable);  // starts the load
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (Info("m").state() != v1::MODEL_STATE_FAILED && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(registry_->Find("m").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  config.models[0].path = Fixture();
+  registry_->Apply(config);
+  EXPECT_EQ(Info("m").state(), v1::MODEL_STATE_UNLOADED);
+  absl::StatusOr<std::vector<int>> ids = Decode(*registry_, "m");
+  while (absl::IsUnavailable(ids.status()) && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+    ids = Decode(*registry_, "m");
+  }
+  EXPECT_TRUE(ids.ok()) << ids.status();
 }
 
 TEST_F(ModelRegistryTest, StopAnswersPendingAdministration) {
