@@ -66,6 +66,10 @@ ABSL_FLAG(int, top_k, 0, "Sampling: k most likely tokens (0: off).");
 ABSL_FLAG(double, top_p, 1.0, "Sampling: nucleus mass in (0, 1].");
 ABSL_FLAG(int64_t, seed, -1, "Sampling seed (-1: chosen by the server).");
 ABSL_FLAG(bool, scores, false, "translate: print hypothesis scores.");
+ABSL_FLAG(std::optional<bool>, cache, std::nullopt,
+          "Let the server answer repeated segments from its translation "
+          "cache: translate defaults to true, bench to false (it measures "
+          "decoding).");
 ABSL_FLAG(std::vector<std::string>, stop, {},
           "generate: comma-separated stop sequences.");
 
@@ -125,6 +129,9 @@ v1::TranslateOptions TranslateOptionsFromFlags() {
     options.set_no_repeat_ngram_size(absl::GetFlag(FLAGS_no_repeat_ngram_size));
   }
   if (absl::GetFlag(FLAGS_early_stopping)) options.set_early_stopping(true);
+  if (absl::GetFlag(FLAGS_cache).has_value() && !*absl::GetFlag(FLAGS_cache)) {
+    options.set_use_cache(false);
+  }
   if (absl::GetFlag(FLAGS_sample)) SetSampling(options.mutable_sampling());
   options.set_return_scores(absl::GetFlag(FLAGS_scores));
   return options;

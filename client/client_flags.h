@@ -1,6 +1,7 @@
 #ifndef GLOSSA_CLIENT_CLIENT_FLAGS_H_
 #define GLOSSA_CLIENT_CLIENT_FLAGS_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/flags/declare.h"
@@ -20,6 +21,7 @@ ABSL_DECLARE_FLAG(std::string, tls_server_name);
 // Requests.
 ABSL_DECLARE_FLAG(std::string, model);
 ABSL_DECLARE_FLAG(std::string, compute_type);
+ABSL_DECLARE_FLAG(std::optional<bool>, cache);
 ABSL_DECLARE_FLAG(std::string, source_language);
 ABSL_DECLARE_FLAG(std::string, target_language);
 ABSL_DECLARE_FLAG(bool, json);

@@ -39,6 +39,9 @@ ABSL_FLAG(int, model_poll_seconds, 10,
 ABSL_FLAG(int64_t, max_resident_bytes, 0,
           "Memory cap for all models' weights: on-demand models are "
           "unloaded, least recently used first, to stay under it; 0: none.");
+ABSL_FLAG(int64_t, translation_cache_bytes, 32 << 20,
+          "Memory for finished translations answered again without "
+          "decoding (least recently used out); 0 disables the cache.");
 ABSL_FLAG(int, max_loaded_models, 0,
           "Most models in memory at once (enforced as --max_resident_bytes); "
           "0: no limit.");
@@ -126,6 +129,7 @@ const std::vector<std::string>& ServerFlagNames() {
                                    "model_poll_seconds",
                                    "max_resident_bytes",
                                    "max_loaded_models",
+                                   "translation_cache_bytes",
                                    "host",
                                    "port",
                                    "http_port",
@@ -194,9 +198,12 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags() {
       absl::Seconds(std::max(0, absl::GetFlag(FLAGS_model_poll_seconds)));
   config.max_resident_bytes = absl::GetFlag(FLAGS_max_resident_bytes);
   config.max_loaded_models = absl::GetFlag(FLAGS_max_loaded_models);
-  if (config.max_resident_bytes < 0 || config.max_loaded_models < 0) {
+  config.translation_cache_bytes = absl::GetFlag(FLAGS_translation_cache_bytes);
+  if (config.max_resident_bytes < 0 || config.max_loaded_models < 0 ||
+      config.translation_cache_bytes < 0) {
     return absl::InvalidArgumentError(
-        "--max_resident_bytes and --max_loaded_models must be >= 0");
+        "--max_resident_bytes, --max_loaded_models and "
+        "--translation_cache_bytes must be >= 0");
   }
   config.compute_type = absl::GetFlag(FLAGS_compute_type);
   if (absl::Status parsed =

@@ -24,6 +24,7 @@ struct ServerConfig {
   absl::Duration model_poll;                     // zero: SIGHUP only
   int64_t max_resident_bytes = 0;
   int max_loaded_models = 0;
+  int64_t translation_cache_bytes = 0;  // 0: no cache
   std::string compute_type;
   int num_threads = 0;  // resolved: > 0
   int metrics_port = 9464;

@@ -37,6 +37,7 @@
 #include "server/models/model_registry.h"
 #include "server/models/model_spec.h"
 #include "server/requests/request_validator.h"
+#include "server/requests/translation_cache.h"
 #include "server/rpc/bounded_log.h"
 #include "server/rpc/glossa_service.h"
 #include "server/rpc/grpc_server.h"
@@ -202,6 +203,12 @@ int Run(int argc, char** argv) {
   registry_options.drain_timeout =
       std::max(config->drain_grace, absl::Seconds(1));
   registry_options.defaults = defaults;
+  std::unique_ptr<TranslationCache> cache;
+  if (config->translation_cache_bytes > 0) {
+    cache = std::make_unique<TranslationCache>(config->translation_cache_bytes,
+                                               metrics.get());
+    registry_options.translation_cache = cache.get();
+  }
   ModelRegistry registry(registry_options, clock, metrics.get());
   GrpcServer* const grpc = grpc_server->get();
   registry.SetAvailabilityListener(

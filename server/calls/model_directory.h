@@ -1,6 +1,7 @@
 #ifndef GLOSSA_SERVER_CALLS_MODEL_DIRECTORY_H_
 #define GLOSSA_SERVER_CALLS_MODEL_DIRECTORY_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -9,6 +10,7 @@
 #include "glossa/v1/glossa.pb.h"
 #include "model/engine.h"
 #include "server/requests/request_validator.h"
+#include "server/requests/translation_cache.h"
 #include "server/scheduling/scheduler.h"
 
 namespace glossa::server {
@@ -23,6 +25,10 @@ struct ServingBackend {
   // The name responses carry (never an alias).
   std::string name;
   v1::ModelInfo info;
+  // Unique to this loaded version, within the process: the translation
+  // cache's entries are keyed by it. The cache may be null (none).
+  uint64_t version_id = 0;
+  TranslationCache* cache = nullptr;
 };
 
 // The models a server serves, as the front-ends see them. Implemented by

@@ -43,7 +43,8 @@ absl::StatusOr<v1::TranslateResponse> RunTranslate(
   if (!validated.ok()) return validated.status();
   WaitingTranslateSink sink;
   auto task = std::make_shared<TranslateTask>(
-      *validated, backend.engine, backend.name, arrival, deadline, &sink);
+      *validated, backend.engine, backend.name, backend.cache,
+      backend.version_id, arrival, deadline, &sink);
   if (!task->needs_decoding()) {
     task->RespondWithoutDecoding();
   } else if (absl::Status scheduled = backend.scheduler->Schedule(task);

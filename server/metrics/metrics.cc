@@ -187,6 +187,32 @@ struct Metrics::Impl {
           .Name("glossa_model_available")
           .Help("1 while the model answers requests, 0 otherwise.")
           .Register(*registry);
+  Family<Counter>& cache_hits =
+      BuildCounter()
+          .Name("glossa_translation_cache_hits_total")
+          .Help("Segments answered from the translation cache.")
+          .Register(*registry);
+  Family<Counter>& cache_misses =
+      BuildCounter()
+          .Name("glossa_translation_cache_misses_total")
+          .Help("Segments looked up in the translation cache and decoded.")
+          .Register(*registry);
+  Counter& cache_evictions =
+      BuildCounter()
+          .Name("glossa_translation_cache_evictions_total")
+          .Help("Translations dropped from the cache to stay in its budget.")
+          .Register(*registry)
+          .Add({});
+  Gauge& cache_bytes = BuildGauge()
+                           .Name("glossa_translation_cache_bytes")
+                           .Help("Memory the translation cache holds.")
+                           .Register(*registry)
+                           .Add({});
+  Gauge& cache_entries = BuildGauge()
+                             .Name("glossa_translation_cache_entries")
+                             .Help("Translations in the cache.")
+                             .Register(*registry)
+                             .Add({});
   Family<Gauge>& build_info =
       BuildGauge()
           .Name("glossa_build_info")
@@ -360,6 +386,18 @@ void Metrics::SetModelResidentBytes(int64_t bytes) {
 }
 void Metrics::SetModelAvailable(bool available) {
   impl_->model_available.Add({{"model", model_}}).Set(available ? 1 : 0);
+}
+void Metrics::CountCacheLookup(absl::string_view model, bool hit) {
+  (hit ? impl_->cache_hits : impl_->cache_misses)
+      .Add({{"model", std::string(model)}})
+      .Increment();
+}
+void Metrics::AddCacheEvictions(int64_t evictions) {
+  impl_->cache_evictions.Increment(static_cast<double>(evictions));
+}
+void Metrics::SetCacheBytes(int64_t bytes, size_t entries) {
+  impl_->cache_bytes.Set(static_cast<double>(bytes));
+  impl_->cache_entries.Set(static_cast<double>(entries));
 }
 void Metrics::RecordKeyRequest(absl::string_view key, absl::StatusCode code) {
   impl_->key_requests

@@ -81,6 +81,13 @@ class Metrics {
   void CountModelLoad(bool ok);
   void SetModelResidentBytes(int64_t bytes);
   void SetModelAvailable(bool available);
+  // glossa_translation_cache_hits_total{model} /
+  // glossa_translation_cache_misses_total{model},
+  // glossa_translation_cache_evictions_total, and
+  // glossa_translation_cache_bytes / glossa_translation_cache_entries.
+  void CountCacheLookup(absl::string_view model, bool hit);
+  void AddCacheEvictions(int64_t evictions);
+  void SetCacheBytes(int64_t bytes, size_t entries);
   // glossa_key_requests_total{key,code} and glossa_key_tokens_total{key},
   // when API keys are configured; at most 100 key names, the rest "other".
   void RecordKeyRequest(absl::string_view key, absl::StatusCode code);

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -283,6 +284,9 @@ absl::StatusOr<std::shared_ptr<ModelVersion>> ModelRegistry::BuildVersion(
   version->scheduler_owner->Start();
   RETURN_IF_ERROR(
       WarmUp(version->scheduler_owner.get(), engine, options_.warmup_timeout));
+  static std::atomic<uint64_t> next_version_id{1};
+  version->version_id = next_version_id++;
+  version->cache = options_.translation_cache;
   version->engine = &engine;
   version->validator = version->validator_owner.get();
   version->scheduler = version->scheduler_owner.get();

@@ -44,6 +44,9 @@ struct RegistryOptions {
   int64_t max_message_bytes = 4 << 20;
   // What a model added by LoadModel starts from.
   SpecDefaults defaults;
+  // Finished translations, shared by every model (keyed by version); null:
+  // none. Must outlive the registry.
+  TranslationCache* translation_cache = nullptr;
 };
 
 // The served models: each configured model and the version of it that

@@ -134,6 +134,8 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
       options, decoding_limits(),
       model::OptionFieldNames::WithPrefix("options.")));
   validated.return_scores = in.return_scores();
+  validated.cacheable = (!in.has_use_cache() || in.use_cache()) &&
+                        !(options.sampling && !in.sampling().has_seed());
 
   validated.segments.resize(count);
   for (int i = 0; i < count; ++i) {

@@ -33,6 +33,9 @@ struct ValidatedTranslate {
   std::vector<model::SourceText> segments;  // blank ones are not decoded
   model::DecodingOptions options;
   bool return_scores = false;
+  // Whether its segments may come from and go to the translation cache:
+  // options.use_cache unset or true, and not sampling without a seed.
+  bool cacheable = true;
 };
 
 // A Generate request checked and tokenized.

@@ -3,41 +3,59 @@
 #include <utility>
 
 namespace glossa::server {
-namespace {
 
-std::vector<Task::Sequence> SequencesOf(const ValidatedTranslate& request) {
-  std::vector<Task::Sequence> sequences;
+TranslateTask::Plan TranslateTask::MakePlan(const ValidatedTranslate& request,
+                                            TranslationCache* cache,
+                                            uint64_t model_version,
+                                            absl::string_view model_name) {
+  Plan plan;
   for (const model::SourceText& segment : request.segments) {
-    if (!segment.blank) {
-      sequences.push_back({segment.ids, request.options});
+    SegmentPlan& segment_plan = plan.segments.emplace_back();
+    if (segment.blank) continue;
+    segment_plan.input_tokens = static_cast<int>(segment.ids.size());
+    if (cache != nullptr && request.cacheable) {
+      segment_plan.cache_key = TranslationCache::Key(
+          model_version, request.options, request.return_scores, segment.ids);
+      segment_plan.cached = cache->Lookup(segment_plan.cache_key, model_name);
+      if (segment_plan.cached.has_value()) continue;
     }
+    segment_plan.sequence = static_cast<int>(plan.sequences.size());
+    plan.sequences.push_back({segment.ids, request.options});
   }
-  return sequences;
+  return plan;
 }
-
-}  // namespace
 
 TranslateTask::TranslateTask(const ValidatedTranslate& request,
                              const model::Engine* engine,
                              std::string model_name, absl::Time arrival,
                              absl::Time deadline, TranslateSink* sink)
-    : Task(SequencesOf(request), arrival, deadline),
+    : TranslateTask(request, engine, std::move(model_name), nullptr, 0, arrival,
+                    deadline, sink) {}
+
+TranslateTask::TranslateTask(const ValidatedTranslate& request,
+                             const model::Engine* engine,
+                             std::string model_name, TranslationCache* cache,
+                             uint64_t model_version, absl::Time arrival,
+                             absl::Time deadline, TranslateSink* sink)
+    : TranslateTask(MakePlan(request, cache, model_version, model_name),
+                    request, engine, std::move(model_name), cache, arrival,
+                    deadline, sink) {}
+
+TranslateTask::TranslateTask(Plan plan, const ValidatedTranslate& request,
+                             const model::Engine* engine,
+                             std::string model_name, TranslationCache* cache,
+                             absl::Time arrival, absl::Time deadline,
+                             TranslateSink* sink)
+    : Task(std::move(plan.sequences), arrival, deadline),
       engine_(engine),
+      cache_(cache),
       model_name_(std::move(model_name)),
       return_scores_(request.return_scores),
       sampling_(request.options.sampling),
       seed_(request.options.seed),
+      segments_(std::move(plan.segments)),
       sink_(sink) {
-  int next = 0;
-  for (const model::SourceText& segment : request.segments) {
-    SegmentPlan plan;
-    if (!segment.blank) {
-      plan.sequence = next++;
-      plan.input_tokens = static_cast<int>(segment.ids.size());
-    }
-    segments_.push_back(plan);
-  }
-  outcomes_.resize(next);
+  outcomes_.resize(sequences().size());
 }
 
 bool TranslateTask::OnToken(int index, int token_id, float logprob) {
@@ -59,6 +77,13 @@ void TranslateTask::OnComplete(absl::Status status) {
   int64_t output_tokens = 0;
   for (const SegmentPlan& plan : segments_) {
     v1::Translation* translation = response.add_translations();
+    if (plan.cached.has_value()) {
+      *translation = *plan.cached;
+      translation->set_cached(true);
+      input_tokens += translation->input_tokens();
+      output_tokens += translation->output_tokens();
+      continue;
+    }
     if (plan.sequence < 0) {
       translation->add_hypotheses();  // empty text, score 0, no tokens
       continue;
@@ -79,6 +104,9 @@ void TranslateTask::OnComplete(absl::Status status) {
     if (sampling_) translation->set_seed(seed_);
     input_tokens += plan.input_tokens;
     output_tokens += generated;
+    if (cache_ != nullptr && !plan.cache_key.empty()) {
+      cache_->Insert(plan.cache_key, *translation);
+    }
   }
   response.mutable_usage()->set_input_tokens(input_tokens);
   response.mutable_usage()->set_output_tokens(output_tokens);

@@ -1,6 +1,8 @@
 #ifndef GLOSSA_SERVER_REQUESTS_TRANSLATE_TASK_H_
 #define GLOSSA_SERVER_REQUESTS_TRANSLATE_TASK_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include "model/engine.h"
 #include "server/requests/request_validator.h"
 #include "server/requests/response_sink.h"
+#include "server/requests/translation_cache.h"
 #include "server/scheduling/task.h"
 
 namespace glossa::server {
@@ -24,6 +27,12 @@ class TranslateTask final : public Task {
   TranslateTask(const ValidatedTranslate& request, const model::Engine* engine,
                 std::string model_name, absl::Time arrival, absl::Time deadline,
                 TranslateSink* sink);
+  // With a translation cache: segments found in it (under `model_version`)
+  // are not decoded, and decoded ones are stored in it. `cache` may be null.
+  TranslateTask(const ValidatedTranslate& request, const model::Engine* engine,
+                std::string model_name, TranslationCache* cache,
+                uint64_t model_version, absl::Time arrival, absl::Time deadline,
+                TranslateSink* sink);
 
   // Whether any segment needs the model. If not, the task is not scheduled:
   // call RespondWithoutDecoding() instead.
@@ -36,11 +45,25 @@ class TranslateTask final : public Task {
 
  private:
   struct SegmentPlan {
-    int sequence = -1;  // index into sequences(), -1 for a blank segment
+    int sequence = -1;  // index into sequences(), -1 when not decoded
     int input_tokens = 0;
+    std::string cache_key;                  // "" when not cacheable
+    std::optional<v1::Translation> cached;  // a cache hit
   };
+  struct Plan {
+    std::vector<Sequence> sequences;
+    std::vector<SegmentPlan> segments;
+  };
+  static Plan MakePlan(const ValidatedTranslate& request,
+                       TranslationCache* cache, uint64_t model_version,
+                       absl::string_view model_name);
+  TranslateTask(Plan plan, const ValidatedTranslate& request,
+                const model::Engine* engine, std::string model_name,
+                TranslationCache* cache, absl::Time arrival,
+                absl::Time deadline, TranslateSink* sink);
 
   const model::Engine* const engine_;
+  TranslationCache* const cache_;
   const std::string model_name_;
   const bool return_scores_;
   const bool sampling_;

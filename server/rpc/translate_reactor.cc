@@ -33,9 +33,9 @@ void TranslateReactor::Start(const grpc::ByteBuffer& raw_request) {
       backend_->validator->ValidateTranslate(request);
   if (!validated.ok()) return Close(validated.status());
 
-  auto task = std::make_shared<TranslateTask>(*validated, backend_->engine,
-                                              backend_->name, arrival_,
-                                              DeadlineOf(*context_), this);
+  auto task = std::make_shared<TranslateTask>(
+      *validated, backend_->engine, backend_->name, backend_->cache,
+      backend_->version_id, arrival_, DeadlineOf(*context_), this);
   if (!task->needs_decoding()) return task->RespondWithoutDecoding();
   {
     absl::MutexLock lock(&mu_);

@@ -105,7 +105,7 @@ class Http2AbuseTest(unittest.TestCase):
         cls.log = tempfile.TemporaryFile(mode="w+")
         cls.server = subprocess.Popen(
             [SERVER, "--host=127.0.0.1", "--port=0", "--metrics_port=0", "--http_port=-1",
-             "--num_threads=1", "--model=" + MODEL_DIR],
+             "--num_threads=1", "--translation_cache_bytes=0", "--model=" + MODEL_DIR],
             stdout=cls.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:

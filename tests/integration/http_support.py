@@ -20,7 +20,7 @@ class Server:
         self.log = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
             [server_binary, "--host=127.0.0.1", "--port=0", "--metrics_port=0", "--http_port=0",
-             "--num_threads=1", "--model=" + model_dir, "--model_name=de-en", *flags],
+             "--num_threads=1", "--translation_cache_bytes=0", "--model=" + model_dir, "--model_name=de-en", *flags],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         match = None

@@ -48,13 +48,13 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   if (log_fd < 0) return absl::InternalError("mkstemp failed");
   server->log_path_ = pattern;
 
-  std::vector<std::string> args = {ServerBinary(),
-                                   "--host=127.0.0.1",
-                                   "--port=0",
-                                   "--metrics_port=0",
-                                   "--http_port=0",
-                                   "--num_threads=1",
-                                   "--model=" + FixtureModelDir()};
+  std::vector<std::string> args = {
+      ServerBinary(), "--host=127.0.0.1", "--port=0", "--metrics_port=0",
+      "--http_port=0", "--num_threads=1",
+      // Tests compare decoded answers (alone,
+      // batched, under load): the translation
+      // cache is on only where a test says so.
+      "--translation_cache_bytes=0", "--model=" + FixtureModelDir()};
   args.insert(args.end(), flags.begin(), flags.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());

@@ -39,7 +39,8 @@ class ServerProcess {
     absl::Duration timeout = absl::Seconds(60);
   };
   // Starts glossa-server with --host=127.0.0.1 --port=0 --metrics_port=0
-  // --http_port=0 --num_threads=1 --model=<fixture> plus the options' flags.
+  // --http_port=0 --num_threads=1 --translation_cache_bytes=0
+  // --model=<fixture> plus the options' flags.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(Options options);
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
       std::vector<std::string> flags = {}) {

@@ -27,7 +27,7 @@ TEST(FlagsTest, EnvironmentSetsFlagsAndTheCommandLineWins) {
   EXPECT_EQ(config->model_dir, "/models/fr-en/");
   EXPECT_GT(config->num_threads, 0);
   EXPECT_EQ(config->limits.max_segments, 64);  // default
-  EXPECT_EQ(ServerFlagNames().size(), 35u);
+  EXPECT_EQ(ServerFlagNames().size(), 36u);
 }
 
 }  // namespace
