@@ -188,10 +188,12 @@ void ModelRegistry::RunLoad(const Job& job) {
                              " keeps serving");
       LogModelEvent(absl::StrCat("model=", name,
                                  " load failed: ", entry->message, serving));
-      // Over the caps stays RESOURCE_EXHAUSTED; anything else is the files'.
+      // Over the caps stays RESOURCE_EXHAUSTED and shutting down
+      // UNAVAILABLE; anything else is the files' (FAILED_PRECONDITION).
       outcome = absl::Status(
-          absl::IsResourceExhausted(built.status())
-              ? absl::StatusCode::kResourceExhausted
+          absl::IsResourceExhausted(built.status()) ||
+                  absl::IsUnavailable(built.status())
+              ? built.status().code()
               : absl::StatusCode::kFailedPrecondition,
           absl::StrCat("model \"", name, "\" failed to load: ", entry->message,
                        serving));
