@@ -37,9 +37,8 @@ TEST(T5TokenizerTest, SentinelsAndPaddingIdsDecodeToNothing) {
 class T5TokenizerFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/t5-tokenizer-files";
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    // A folder of its own: ctest runs these tests in parallel processes.
+    dir_ = testing::MakeTempDir();
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string dir_;
