@@ -319,11 +319,9 @@ absl::StatusOr<ModelsConfig> ReadModels(const ModelSources& sources,
   ModelsConfig config;
   absl::flat_hash_map<std::string, std::string> owners;  // name -> model
   for (auto& [name, spec] : models) {
-    for (const std::string& taken : [&] {
-           std::vector<std::string> names = spec.aliases;
-           names.insert(names.begin(), name);
-           return names;
-         }()) {
+    std::vector<std::string> taken_names = spec.aliases;
+    taken_names.insert(taken_names.begin(), name);
+    for (const std::string& taken : taken_names) {
       auto [it, added] = owners.emplace(taken, name);
       if (!added && it->second != name) {
         return absl::InvalidArgumentError(
