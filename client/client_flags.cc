@@ -2,12 +2,15 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 ABSL_FLAG(std::string, server, "localhost:50051",
           "Server address: host:port, dns:///host:port (all addresses of a "
@@ -70,6 +73,16 @@ ABSL_FLAG(std::optional<bool>, cache, std::nullopt,
           "Let the server answer repeated segments from its translation "
           "cache: translate defaults to true, bench to false (it measures "
           "decoding).");
+ABSL_FLAG(std::string, target_prefix, "",
+          "translate, generate: text every output starts with (forced).");
+ABSL_FLAG(std::vector<std::string>, terms, {},
+          "translate: terminology, SOURCE=TARGET (or =TARGET for every "
+          "segment), comma-separated; needs --beam_size >= 2.");
+ABSL_FLAG(std::string, terms_file, "",
+          "translate: terminology file, one SOURCE<TAB>TARGET per line.");
+ABSL_FLAG(bool, token_logprobs, false,
+          "translate: return every token's log-probability (--json shows "
+          "them).");
 ABSL_FLAG(std::vector<std::string>, stop, {},
           "generate: comma-separated stop sequences.");
 
@@ -134,7 +147,50 @@ v1::TranslateOptions TranslateOptionsFromFlags() {
   }
   if (absl::GetFlag(FLAGS_sample)) SetSampling(options.mutable_sampling());
   options.set_return_scores(absl::GetFlag(FLAGS_scores));
+  options.set_return_token_logprobs(absl::GetFlag(FLAGS_token_logprobs));
   return options;
+}
+
+absl::Status ApplyTerminologyFlags(v1::TranslateOptions* options) {
+  const auto add = [options](absl::string_view source,
+                             absl::string_view target) {
+    v1::Term* term = options->add_terminology();
+    term->set_source(std::string(source));
+    term->set_target(std::string(target));
+  };
+  for (const std::string& entry : absl::GetFlag(FLAGS_terms)) {
+    const size_t equals = entry.find('=');
+    if (equals == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--terms: '", entry, "' is not SOURCE=TARGET (or =TARGET)"));
+    }
+    add(absl::string_view(entry).substr(0, equals),
+        absl::string_view(entry).substr(equals + 1));
+  }
+  const std::string path = absl::GetFlag(FLAGS_terms_file);
+  if (path.empty()) return absl::OkStatus();
+  std::ifstream file(path);
+  if (!file) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::string line;
+  for (int number = 1; std::getline(file, line); ++number) {
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    const std::vector<std::string> fields = absl::StrSplit(line, '\t');
+    if (fields.size() != 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", number, ": expected SOURCE<TAB>TARGET, got ",
+                       fields.size(), " field(s)"));
+    }
+    add(fields[0], fields[1]);
+  }
+  return absl::OkStatus();
+}
+
+void ApplyTargetPrefix(v1::TranslateRequest* request) {
+  const std::string prefix = absl::GetFlag(FLAGS_target_prefix);
+  if (prefix.empty()) return;
+  for (int i = 0; i < request->segments_size(); ++i) {
+    request->add_target_prefix(prefix);
+  }
 }
 
 void ApplyLanguageFlags(v1::TranslateRequest* request) {
@@ -146,6 +202,7 @@ v1::GenerateRequest GenerateRequestFromFlags(const std::string& text) {
   v1::GenerateRequest request;
   request.set_model(absl::GetFlag(FLAGS_model));
   request.set_text(text);
+  request.set_target_prefix(absl::GetFlag(FLAGS_target_prefix));
   request.set_source_language(absl::GetFlag(FLAGS_source_language));
   request.set_target_language(absl::GetFlag(FLAGS_target_language));
   if (absl::GetFlag(FLAGS_max_output_tokens) != 0) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/flags/declare.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "glossa/v1/glossa.pb.h"
 
@@ -47,6 +48,11 @@ void ApplyLanguageFlags(v1::TranslateRequest* request);
 // Translate options from the decoding flags (unset flags leave the
 // server's defaults).
 v1::TranslateOptions TranslateOptionsFromFlags();
+// --terms / --terms_file into options.terminology; errors name the flag,
+// file and line.
+absl::Status ApplyTerminologyFlags(v1::TranslateOptions* options);
+// --target_prefix for every segment already in the request.
+void ApplyTargetPrefix(v1::TranslateRequest* request);
 // A Generate request for `text` from the decoding flags.
 v1::GenerateRequest GenerateRequestFromFlags(const std::string& text);
 

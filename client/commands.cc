@@ -49,6 +49,12 @@ int TranslateBatch(v1::Glossa::Stub& stub,
   for (const std::string& text : texts) request.add_segments(text);
   *request.mutable_options() = TranslateOptionsFromFlags();
   ApplyLanguageFlags(&request);
+  ApplyTargetPrefix(&request);
+  if (absl::Status terms = ApplyTerminologyFlags(request.mutable_options());
+      !terms.ok()) {
+    std::fprintf(stderr, "glossa: %s\n", std::string(terms.message()).c_str());
+    return 2;
+  }
   v1::TranslateResponse response;
   std::unique_ptr<grpc::ClientContext> context = MakeContext();
   const grpc::Status status = stub.Translate(context.get(), request, &response);

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
 #include "base/status_macros.h"
 #include "model/decoding/beam_search.h"
+#include "model/decoding/constraints.h"
 #include "model/decoding/logits_processing.h"
 #include "model/kernels/ops.h"
 
@@ -29,17 +31,23 @@ std::vector<int> DecoderHistory(const ModelConfig& config,
 
 struct BatchDecoder::Sequence {
   struct Beam {
-    std::vector<int> tokens;  // generated so far, no start token
+    std::vector<int> tokens;      // generated so far, no start token
+    std::vector<float> logprobs;  // per token
     float sum_logprobs = 0.0f;
     DecoderCache cache;
+    ConstraintState constraint;  // terminology only
   };
 
   uint64_t id = 0;
   DecodingOptions options;
+  std::vector<int> forced;  // ForcedTokens(options)
   int max_output = 0;
   EncodedSource source;
   std::vector<Beam> beams;                   // one for greedy and sampling
   std::unique_ptr<BeamHypotheses> finished;  // beam search only
+  // Terminology: hypotheses the length limit ended short of a term, only
+  // returned when none holds every term.
+  std::unique_ptr<BeamHypotheses> unmet;
   std::mt19937_64 rng;
   int generated = 0;  // tokens generated per beam so far
   bool done = false;  // finished this step; leaves the batch after it
@@ -48,6 +56,7 @@ struct BatchDecoder::Sequence {
   std::vector<DecoderCache> spare_caches;
 
   bool is_beam() const { return options.beam_size > 1; }
+  bool constrained() const { return !options.constraints.empty(); }
 };
 
 BatchDecoder::BatchDecoder(std::shared_ptr<const Model> model)
@@ -77,6 +86,7 @@ absl::StatusOr<std::vector<uint64_t>> BatchDecoder::Add(
     auto sequence = std::make_unique<Sequence>();
     sequence->id = next_id_++;
     sequence->options = batch[i].options;
+    sequence->forced = ForcedTokens(sequence->options);
     sequence->max_output =
         std::min(EffectiveMaxOutputTokens(batch[i].options, config),
                  config.max_position_embeddings);
@@ -85,6 +95,8 @@ absl::StatusOr<std::vector<uint64_t>> BatchDecoder::Add(
     // Beam search starts from one beam: the other num_beams-1 initial beams
     // of Hugging Face's formulation score -1e9 and are never chosen.
     sequence->beams.resize(1);
+    sequence->beams[0].constraint = ConstraintState::Start(
+        static_cast<int>(sequence->options.constraints.size()));
     // Room for a typical output; a longer one grows the cache by doubling
     // (one copy per doubling). Reserving the whole output limit up front
     // made every pooled cache as large as the longest possible output, and
@@ -96,6 +108,8 @@ absl::StatusOr<std::vector<uint64_t>> BatchDecoder::Add(
     }
     if (sequence->is_beam()) {
       sequence->finished = std::make_unique<BeamHypotheses>(
+          sequence->options.beam_size, sequence->options.length_penalty);
+      sequence->unmet = std::make_unique<BeamHypotheses>(
           sequence->options.beam_size, sequence->options.length_penalty);
     }
     ids.push_back(sequence->id);
@@ -218,7 +232,7 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
       at_limit && Argmax(logits, vocab) == config.eos_token_id;
   const float eos_logit = logits[config.eos_token_id];
   // A forced prefix token is reported with the model's own probability too.
-  const std::vector<int>& prefix = sequence.options.forced_prefix;
+  const std::vector<int>& prefix = sequence.forced;
   const bool prefix_step = sequence.generated < static_cast<int>(prefix.size());
   const float prefix_logit =
       prefix_step ? logits[prefix[sequence.generated]] : 0.0f;
@@ -233,7 +247,7 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   }
   ApplyGenerationRules(config, sequence.generated,
                        sequence.options.min_output_tokens, sequence.max_output,
-                       sequence.options.forced_prefix, logits);
+                       sequence.forced, logits);
   int token;
   float logit;
   if (sequence.options.sampling) {
@@ -254,6 +268,7 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
     const float logprob = logit - log_z;
     beam.sum_logprobs += logprob;
     beam.tokens.push_back(token);
+    beam.logprobs.push_back(logprob);
     event.has_token = true;
     event.token_id = token;
     event.logprob = logprob;
@@ -261,8 +276,8 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
     // Out of room without a forced EOS (forced_eos_token_id: null).
     event.finished = true;
     event.finish_reason = FinishReason::kLength;
-    event.hypotheses.push_back(
-        {beam.tokens, beam.sum_logprobs, /*ended_with_eos=*/false});
+    event.hypotheses.push_back({beam.tokens, beam.sum_logprobs,
+                                /*ended_with_eos=*/false, beam.logprobs});
     sequence.done = true;
     return;
   }
@@ -270,8 +285,9 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   event.finished = true;
   event.finish_reason =
       !at_limit || model_chose_eos ? FinishReason::kEos : FinishReason::kLength;
-  event.hypotheses.push_back(
-      {std::move(beam.tokens), beam.sum_logprobs, /*ended_with_eos=*/true});
+  event.hypotheses.push_back({std::move(beam.tokens), beam.sum_logprobs,
+                              /*ended_with_eos=*/true,
+                              std::move(beam.logprobs)});
   sequence.done = true;
 }
 
@@ -281,9 +297,11 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
   const int num_beams = sequence.options.beam_size;
   // A forced token (EOS at the limit, or the forced prefix) scores 0 in
   // log space, so the rules are applied after the shift below.
-  const bool forced =
-      IsForcedStep(config, sequence.generated, sequence.max_output,
-                   sequence.options.forced_prefix);
+  const bool forced = IsForcedStep(config, sequence.generated,
+                                   sequence.max_output, sequence.forced);
+  // Terminology: no hypothesis ends before it holds every phrase, unless
+  // the length limit ends it.
+  const bool last_step = sequence.generated + 1 >= sequence.max_output;
   std::vector<const float*> scores;
   std::vector<float> beam_scores;
   for (size_t b = 0; b < sequence.beams.size(); ++b) {
@@ -299,9 +317,13 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
                            DecoderHistory(config, sequence.beams[b].tokens),
                            row_log_z, row);
     }
-    ApplyGenerationRules(
-        config, sequence.generated, sequence.options.min_output_tokens,
-        sequence.max_output, sequence.options.forced_prefix, row);
+    ApplyGenerationRules(config, sequence.generated,
+                         sequence.options.min_output_tokens,
+                         sequence.max_output, sequence.forced, row);
+    if (sequence.constrained() && !last_step &&
+        !sequence.beams[b].constraint.AllMet()) {
+      row[config.eos_token_id] = -std::numeric_limits<float>::infinity();
+    }
     scores.push_back(row);
     beam_scores.push_back(sequence.beams[b].sum_logprobs - log_z);
   }
@@ -310,7 +332,26 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
   // Hugging Face's cur_len: decoder start token + tokens generated so far.
   const int current_length = 1 + sequence.generated;
   std::vector<BeamCandidate> next;
-  for (size_t rank = 0; rank < candidates.size(); ++rank) {
+  // What "the best running candidate" is for the end-of-search test.
+  float best_running = candidates.front().score;
+  if (sequence.constrained()) {
+    std::vector<const ConstraintState*> states;
+    for (const auto& beam : sequence.beams) states.push_back(&beam.constraint);
+    ConstrainedPicks picks = ConstrainedContinuations(
+        scores, beam_scores, candidates, states, sequence.options.constraints,
+        num_beams, vocab, config.eos_token_id);
+    for (const BeamCandidate& candidate : picks.ended) {
+      const Sequence::Beam& parent = sequence.beams[candidate.parent];
+      (parent.constraint.AllMet() ? *sequence.finished : *sequence.unmet)
+          .Add(parent.tokens, candidate.score, current_length,
+               /*eos=*/true, parent.logprobs);
+    }
+    next = std::move(picks.next);
+    best_running = next.empty() ? -std::numeric_limits<float>::infinity()
+                                : next.front().score;
+  }
+  for (size_t rank = 0; rank < candidates.size() && !sequence.constrained();
+       ++rank) {
     const BeamCandidate& candidate = candidates[rank];
     if (candidate.token == config.eos_token_id) {
       // EOS only ends a hypothesis from within the top num_beams. A banned
@@ -321,32 +362,53 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
       if (static_cast<int>(rank) >= num_beams || std::isinf(candidate.score)) {
         continue;
       }
-      sequence.finished->Add(sequence.beams[candidate.parent].tokens,
-                             candidate.score, current_length, /*eos=*/true);
+      const Sequence::Beam& parent = sequence.beams[candidate.parent];
+      sequence.finished->Add(parent.tokens, candidate.score, current_length,
+                             /*eos=*/true, parent.logprobs);
     } else {
       next.push_back(candidate);
     }
     if (static_cast<int>(next.size()) == num_beams) break;
   }
   bool done =
-      sequence.finished->IsDone(candidates.front().score, current_length,
-                                sequence.options.early_stopping);
+      next.empty() ||
+      (sequence.constrained()
+           ? sequence.finished->IsDoneFor(sequence.options.num_hypotheses,
+                                          best_running, current_length,
+                                          sequence.options.early_stopping)
+           : sequence.finished->IsDone(best_running, current_length,
+                                       sequence.options.early_stopping));
   ++sequence.generated;
   const bool at_limit = sequence.generated >= sequence.max_output;
   if (!done && at_limit) {
     // Out of room: the open beams join the finished ones, as Hugging Face's
     // finalize() does, normalised by their generated length.
     for (const BeamCandidate& candidate : next) {
-      std::vector<int> tokens = sequence.beams[candidate.parent].tokens;
+      const Sequence::Beam& parent = sequence.beams[candidate.parent];
+      // Under terminology, beams short of a term go to the fallback pool.
+      BeamHypotheses& pool =
+          sequence.constrained() &&
+                  !AdvanceConstraints(sequence.options.constraints,
+                                      parent.constraint, candidate.token)
+                       .AllMet()
+              ? *sequence.unmet
+              : *sequence.finished;
+      std::vector<int> tokens = parent.tokens;
       tokens.push_back(candidate.token);
-      sequence.finished->Add(std::move(tokens), candidate.score,
-                             sequence.generated, /*eos=*/false);
+      std::vector<float> logprobs = parent.logprobs;
+      logprobs.push_back(candidate.score - parent.sum_logprobs);
+      pool.Add(std::move(tokens), candidate.score, sequence.generated,
+               /*eos=*/false, std::move(logprobs));
     }
   }
   if (done || at_limit) {
     event.finished = true;
     event.finish_reason = done ? FinishReason::kEos : FinishReason::kLength;
-    event.hypotheses = sequence.finished->Best(sequence.options.num_hypotheses);
+    const BeamHypotheses& pool =
+        sequence.constrained() && sequence.finished->size() == 0
+            ? *sequence.unmet
+            : *sequence.finished;
+    event.hypotheses = pool.Best(sequence.options.num_hypotheses);
     sequence.done = true;
     return;
   }
@@ -376,12 +438,20 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
         sequence.spare_caches.pop_back();
       }
       beams[i].tokens.assign(parent.tokens.begin(), parent.tokens.end());
+      beams[i].logprobs.assign(parent.logprobs.begin(), parent.logprobs.end());
+      beams[i].constraint = parent.constraint;
+      beams[i].sum_logprobs = parent.sum_logprobs;
       beams[i].cache.CopyFrom(
           parent.cache, config.decoder_layers,
           config.AttentionDim(config.decoder_attention_heads));
     }
     beams[i].tokens.push_back(candidate.token);
+    beams[i].logprobs.push_back(candidate.score - beams[i].sum_logprobs);
     beams[i].sum_logprobs = candidate.score;
+    if (sequence.constrained()) {
+      beams[i].constraint = AdvanceConstraints(
+          sequence.options.constraints, beams[i].constraint, candidate.token);
+    }
   }
   sequence.beams = std::move(beams);
 }

@@ -2,17 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "model/decoding/logits_processing.h"
 
 namespace glossa::model {
 
 void BeamHypotheses::Add(std::vector<int> tokens, double sum_logprobs,
-                         int length, bool eos) {
+                         int length, bool eos,
+                         std::vector<float> token_logprobs) {
   const double score =
       sum_logprobs / std::pow(static_cast<double>(length), length_penalty_);
   if (size() >= num_beams_ && score <= worst_score_) return;
-  hypotheses_.push_back({score, std::move(tokens), eos});
+  hypotheses_.push_back(
+      {score, std::move(tokens), eos, std::move(token_logprobs)});
   const auto by_score = [](const auto& a, const auto& b) {
     return a.score < b.score;
   };
@@ -38,6 +41,23 @@ bool BeamHypotheses::IsDone(double best_running_sum_logprobs,
   return worst_score_ >= best_attainable;
 }
 
+bool BeamHypotheses::IsDoneFor(int count, double best_running_sum_logprobs,
+                               int current_length, bool early_stopping) const {
+  if (count >= num_beams_) {
+    return IsDone(best_running_sum_logprobs, current_length, early_stopping);
+  }
+  if (size() < count) return false;
+  if (early_stopping) return true;
+  std::vector<double> scores;
+  for (const Finished& h : hypotheses_) scores.push_back(h.score);
+  std::nth_element(scores.begin(), scores.begin() + (count - 1), scores.end(),
+                   std::greater<double>());
+  const double best_attainable =
+      best_running_sum_logprobs /
+      std::pow(static_cast<double>(current_length), length_penalty_);
+  return scores[count - 1] >= best_attainable;
+}
+
 std::vector<Hypothesis> BeamHypotheses::Best(int count) const {
   std::vector<Finished> sorted = hypotheses_;
   std::stable_sort(
@@ -46,7 +66,8 @@ std::vector<Hypothesis> BeamHypotheses::Best(int count) const {
   std::vector<Hypothesis> best;
   for (int i = 0; i < count && i < static_cast<int>(sorted.size()); ++i) {
     best.push_back({std::move(sorted[i].tokens),
-                    static_cast<float>(sorted[i].score), sorted[i].eos});
+                    static_cast<float>(sorted[i].score), sorted[i].eos,
+                    std::move(sorted[i].token_logprobs)});
   }
   return best;
 }

@@ -20,12 +20,18 @@ class BeamHypotheses {
 
   // `eos`: the hypothesis ended on end-of-sentence (not cut off by the
   // length limit).
-  void Add(std::vector<int> tokens, double sum_logprobs, int length, bool eos);
+  void Add(std::vector<int> tokens, double sum_logprobs, int length, bool eos,
+           std::vector<float> token_logprobs = {});
   // Done when full and, with early_stopping, at once; without it (Hugging
   // Face's early_stopping=False), once the best running candidate,
   // normalised at the current length, cannot beat the worst kept.
   bool IsDone(double best_running_sum_logprobs, int current_length,
               bool early_stopping = false) const;
+  // The same test over only the best `count` kept hypotheses: enough for a
+  // search that returns `count` of them and whose pool fills slowly
+  // (terminology, where only hypotheses holding every term may end).
+  bool IsDoneFor(int count, double best_running_sum_logprobs,
+                 int current_length, bool early_stopping) const;
   // Best first.
   std::vector<Hypothesis> Best(int count) const;
   int size() const { return static_cast<int>(hypotheses_.size()); }
@@ -38,6 +44,7 @@ class BeamHypotheses {
     double score;
     std::vector<int> tokens;
     bool eos;
+    std::vector<float> token_logprobs;
   };
   std::vector<Finished> hypotheses_;
   double worst_score_ = 1e9;

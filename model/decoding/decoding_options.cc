@@ -29,7 +29,8 @@ OptionFieldNames OptionFieldNames::WithPrefix(const std::string& prefix) {
   for (std::string* name :
        {&names.beam_size, &names.num_hypotheses, &names.length_penalty,
         &names.max_output_tokens, &names.min_output_tokens, &names.sampling,
-        &names.repetition_penalty, &names.no_repeat_ngram_size}) {
+        &names.repetition_penalty, &names.no_repeat_ngram_size,
+        &names.target_prefix, &names.constraints}) {
     *name = prefix + *name;
   }
   for (std::string* name : {&names.temperature, &names.top_k, &names.top_p}) {
@@ -45,6 +46,92 @@ int EffectiveMaxOutputTokens(const DecodingOptions& options,
   if (options.max_output_tokens <= 0) return std::max(1, model_limit);
   return options.max_output_tokens;
 }
+
+std::vector<int> ForcedTokens(const DecodingOptions& options) {
+  std::vector<int> forced = options.forced_prefix;
+  forced.insert(forced.end(), options.target_prefix.begin(),
+                options.target_prefix.end());
+  return forced;
+}
+
+namespace {
+
+absl::Status CheckIds(const std::string& field, const std::vector<int>& ids,
+                      const ModelConfig& config) {
+  for (const int id : ids) {
+    if (id < 0 || id >= config.vocab_size) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": token id ", id, " is outside the vocabulary of size ",
+          config.vocab_size));
+    }
+    if (id == config.eos_token_id) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " may not hold end-of-sentence (id ", id, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Target prefix and terminology: what the output must hold has to fit in
+// it, and terminology needs beams to allocate.
+absl::Status ValidateForcedOutput(const DecodingOptions& options,
+                                  const ModelConfig& config,
+                                  const DecodingLimits& limits,
+                                  const OptionFieldNames& fields) {
+  if (absl::Status s =
+          CheckIds(fields.target_prefix, options.target_prefix, config);
+      !s.ok()) {
+    return s;
+  }
+  const int forced = static_cast<int>(options.forced_prefix.size());
+  const int prefix = static_cast<int>(options.target_prefix.size());
+  if (prefix > 0 && options.max_output_tokens <= forced + prefix) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        fields.target_prefix, " is ", prefix, " token(s)",
+        forced > 0
+            ? absl::StrCat(" after ", forced, " forced language token(s)")
+            : "",
+        ": ", fields.max_output_tokens, " must be at least ",
+        forced + prefix + 1, ", got ", options.max_output_tokens));
+  }
+  if (options.constraints.empty()) return absl::OkStatus();
+  if (options.beam_size < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        fields.constraints, " needs beam search: ", fields.beam_size,
+        " must be at least 2, got ", options.beam_size));
+  }
+  const int count = static_cast<int>(options.constraints.size());
+  if (count > limits.max_constraints) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(fields.constraints, " must hold at most ",
+                     limits.max_constraints, " terms, got ", count));
+  }
+  int total = 0;
+  for (int i = 0; i < count; ++i) {
+    const std::vector<int>& phrase = options.constraints[i];
+    const std::string field = absl::StrCat(fields.constraints, "[", i, "]");
+    if (phrase.empty() ||
+        static_cast<int>(phrase.size()) > limits.max_constraint_tokens) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " must be 1 to ", limits.max_constraint_tokens,
+                       " tokens, got ", phrase.size()));
+    }
+    if (absl::Status s = CheckIds(field, phrase, config); !s.ok()) return s;
+    total += static_cast<int>(phrase.size());
+  }
+  if (options.max_output_tokens <= forced + prefix + total) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        fields.constraints, " need ", total, " output token(s)",
+        forced + prefix > 0
+            ? absl::StrCat(" after ", forced + prefix, " forced token(s)")
+            : "",
+        ": ", fields.max_output_tokens, " must be at least ",
+        forced + prefix + total + 1, ", got ", options.max_output_tokens));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status ValidateDecodingOptions(const DecodingOptions& options,
                                      const ModelConfig& config,
@@ -114,6 +201,10 @@ absl::Status ValidateDecodingOptions(const DecodingOptions& options,
                      options.forced_prefix.size(),
                      " forced token(s) (the target language), got ",
                      options.max_output_tokens));
+  }
+  if (absl::Status s = ValidateForcedOutput(options, config, limits, fields);
+      !s.ok()) {
+    return s;
   }
   if (!options.sampling) return absl::OkStatus();
   if (!(options.temperature > 0.0f && options.temperature <= 100.0f)) {

@@ -42,6 +42,15 @@ struct DecodingOptions {
   // the target language of NLLB / M2M100 / mBART-50, or the config's
   // forced_bos_token_id. Part of the hypotheses' tokens.
   std::vector<int> forced_prefix;
+  // The caller's own start of the output (a target prefix: interactive
+  // translation, autocompletion), forced after forced_prefix the same way:
+  // every beam starts from it, and it is part of the hypotheses' tokens.
+  std::vector<int> target_prefix;
+  // Phrases (target token ids) every hypothesis must contain: terminology.
+  // Beam search only, with Post & Vilar's dynamic beam allocation
+  // (constraints.h); end-of-sentence is banned until all are met, except
+  // at the length limit.
+  std::vector<std::vector<int>> constraints;
   // Hugging Face's RepetitionPenaltyLogitsProcessor: every token already in
   // the decoder sequence (start token included) has its score divided by
   // this when positive, multiplied when negative (raw logits in greedy
@@ -62,6 +71,9 @@ struct DecodingLimits {
   int max_output_tokens = 0;  // 0 = the model's max_position_embeddings
   // Repeated-n-gram bans look back over this many tokens at most.
   int max_no_repeat_ngram_size = 16;
+  // Terminology: phrases per sequence, and tokens per phrase.
+  int max_constraints = 16;
+  int max_constraint_tokens = 32;
 };
 
 // What each option is called in the caller's API, so that one validator
@@ -79,6 +91,8 @@ struct OptionFieldNames {
   std::string top_p = "top_p";
   std::string repetition_penalty = "repetition_penalty";
   std::string no_repeat_ngram_size = "no_repeat_ngram_size";
+  std::string target_prefix = "target_prefix";
+  std::string constraints = "constraints";
 
   // Every name with `prefix` in front ("options." -> "options.beam_size");
   // the sampling controls also get the sampling name ("options.sampling.").
@@ -98,6 +112,9 @@ absl::Status ValidateDecodingOptions(const DecodingOptions& options,
 // does), within max_position_embeddings. The one owner of that default.
 int EffectiveMaxOutputTokens(const DecodingOptions& options,
                              const ModelConfig& config);
+
+// forced_prefix then target_prefix: every token the output starts with.
+std::vector<int> ForcedTokens(const DecodingOptions& options);
 
 }  // namespace glossa::model
 

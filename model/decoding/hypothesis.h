@@ -16,6 +16,10 @@ struct Hypothesis {
   // it off with no EOS (forced_eos_token_id: null). Engine::OutputTokens
   // turns this into the token count every caller reports.
   bool ended_with_eos = true;
+  // The log-probability of each of token_ids, as the search scored it
+  // (greedy / sampling: under the model's distribution; beam search: after
+  // the repetition rules, and 0 for forced tokens).
+  std::vector<float> token_logprobs = {};
 };
 
 enum class FinishReason { kEos, kLength };

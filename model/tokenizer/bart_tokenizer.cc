@@ -75,6 +75,23 @@ absl::StatusOr<std::vector<int>> BartTokenizer::Encode(
   return ids;
 }
 
+absl::StatusOr<std::vector<int>> BartTokenizer::EncodeTarget(
+    absl::string_view text, TargetPlace place) const {
+  // Mid-sentence words carry their leading space ("Ġword"), as every word
+  // after the first does in byte-level BPE.
+  const bool space = add_prefix_space_ || place == TargetPlace::kWithin;
+  ASSIGN_OR_RETURN(const std::vector<int> ids,
+                   space ? bpe_->Encode(absl::StrCat(" ", text), unk_id_)
+                         : bpe_->Encode(text, unk_id_));
+  for (const int id : ids) {
+    if (id == unk_id_) {
+      return absl::InvalidArgumentError(
+          "the model's target vocabulary cannot spell it");
+    }
+  }
+  return ids;
+}
+
 std::string BartTokenizer::Decode(absl::Span<const int> ids) const {
   std::string text = base::SanitizeUtf8(bpe_->DecodeBytes(ids, special_));
   if (clean_up_spaces_) text = CleanUpTokenizationSpaces(text);

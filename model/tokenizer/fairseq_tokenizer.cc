@@ -180,6 +180,13 @@ absl::StatusOr<std::vector<int>> FairseqTokenizer::Encode(
   return ids;
 }
 
+absl::StatusOr<std::vector<int>> FairseqTokenizer::EncodeTarget(
+    absl::string_view text, TargetPlace /*place*/) const {
+  // One SentencePiece model writes both sides.
+  ASSIGN_OR_RETURN(std::vector<std::string> pieces, spm_->Encode(text));
+  return TargetIdsOfPieces(pieces, piece_to_id_);
+}
+
 std::string FairseqTokenizer::Decode(absl::Span<const int> ids) const {
   std::vector<const std::string*> pieces;
   pieces.reserve(ids.size());

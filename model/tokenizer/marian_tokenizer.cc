@@ -60,6 +60,12 @@ absl::StatusOr<std::vector<int>> MarianTokenizer::Encode(
   return ids;
 }
 
+absl::StatusOr<std::vector<int>> MarianTokenizer::EncodeTarget(
+    absl::string_view text, TargetPlace /*place*/) const {
+  ASSIGN_OR_RETURN(std::vector<std::string> pieces, target_->Encode(text));
+  return TargetIdsOfPieces(pieces, piece_to_id_);
+}
+
 std::string MarianTokenizer::Decode(absl::Span<const int> ids) const {
   std::vector<const std::string*> pieces;
   pieces.reserve(ids.size());

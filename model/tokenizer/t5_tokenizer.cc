@@ -75,6 +75,13 @@ absl::StatusOr<std::vector<int>> T5Tokenizer::Encode(
   return ids;
 }
 
+absl::StatusOr<std::vector<int>> T5Tokenizer::EncodeTarget(
+    absl::string_view text, TargetPlace /*place*/) const {
+  // One SentencePiece model writes both sides.
+  ASSIGN_OR_RETURN(std::vector<std::string> pieces, spm_->Encode(text));
+  return TargetIdsOfPieces(pieces, piece_to_id_);
+}
+
 std::string T5Tokenizer::Decode(absl::Span<const int> ids) const {
   std::vector<const std::string*> pieces;
   pieces.reserve(ids.size());

@@ -2,9 +2,34 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "base/utf8.h"
 
 namespace glossa::model {
+
+absl::StatusOr<std::vector<int>> Tokenizer::EncodeTarget(
+    absl::string_view /*text*/, TargetPlace /*place*/) const {
+  return absl::UnimplementedError(
+      "this model's tokenizer cannot write target text");
+}
+
+absl::StatusOr<std::vector<int>> TargetIdsOfPieces(
+    const std::vector<std::string>& pieces,
+    const absl::flat_hash_map<std::string, int>& piece_to_id) {
+  std::vector<int> ids;
+  ids.reserve(pieces.size());
+  for (const std::string& piece : pieces) {
+    const auto it = piece_to_id.find(piece);
+    if (it == piece_to_id.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the model's target vocabulary has no piece '",
+                       base::ShortForMessage(piece), "'"));
+    }
+    ids.push_back(it->second);
+  }
+  return ids;
+}
 
 std::string CleanUpTokenizationSpaces(absl::string_view text) {
   // One replacement after the other, in transformers' order (a single

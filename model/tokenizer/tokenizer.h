@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -48,6 +49,18 @@ class Tokenizer {
   // Target ids -> text; special and unknown ids are skipped.
   virtual std::string Decode(absl::Span<const int> ids) const = 0;
 
+  // Where a target text goes in the output: at its start (a forced
+  // prefix), or after other words (a terminology term), which byte-level
+  // BPE spells with a leading space.
+  enum class TargetPlace { kStart, kWithin };
+  // Target text -> the ids the model would generate for it: target-side
+  // pieces, no language token, no EOS. Forced prefixes and terminology
+  // constraints are written with it. InvalidArgument when a piece is not in
+  // the target vocabulary (the model could never produce it); Unimplemented
+  // for a tokenizer without a target side.
+  virtual absl::StatusOr<std::vector<int>> EncodeTarget(
+      absl::string_view text, TargetPlace place) const;
+
   virtual int vocab_size() const = 0;
   virtual int eos_id() const = 0;
   virtual int pad_id() const = 0;
@@ -61,6 +74,13 @@ class Tokenizer {
     return *none;
   }
 };
+
+// The ids of target pieces through `piece_to_id`, for EncodeTarget: a piece
+// the vocabulary lacks is InvalidArgument naming it, never an unknown id
+// the model would have to produce.
+absl::StatusOr<std::vector<int>> TargetIdsOfPieces(
+    const std::vector<std::string>& pieces,
+    const absl::flat_hash_map<std::string, int>& piece_to_id);
 
 // Hugging Face's clean_up_tokenization: drops the space before . ? ! , and
 // English contractions (" n't", " 's", ...), as decode() does when a

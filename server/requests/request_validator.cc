@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "base/utf8.h"
+#include "server/requests/controlled_decoding.h"
 
 namespace glossa::server {
 namespace {
@@ -134,6 +135,7 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
       options, decoding_limits(),
       model::OptionFieldNames::WithPrefix("options.")));
   validated.return_scores = in.return_scores();
+  validated.return_token_logprobs = in.return_token_logprobs();
   validated.cacheable = (!in.has_use_cache() || in.use_cache()) &&
                         !(options.sampling && !in.sampling().has_seed());
 
@@ -144,7 +146,58 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
                          absl::StrCat("segments[", i, "]"), request.segments(i),
                          limits_.max_input_tokens, validated.languages));
   }
+  RETURN_IF_ERROR(ReadForcedOutput(request, &validated));
   return validated;
+}
+
+absl::Status RequestValidator::ReadForcedOutput(
+    const v1::TranslateRequest& request, ValidatedTranslate* validated) const {
+  const v1::TranslateOptions& in = request.options();
+  const int count = request.segments_size();
+  const int prefixes = request.target_prefix_size();
+  if (prefixes != 0 && prefixes != count) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "target_prefix must be empty or hold one entry per segment (", count,
+        "), got ", prefixes));
+  }
+  if (in.terminology_size() > 0 && validated->options.beam_size < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "options.terminology needs beam search: options.beam_size must be at "
+        "least 2, got ",
+        validated->options.beam_size));
+  }
+  const model::DecodingLimits limits = decoding_limits();
+  ASSIGN_OR_RETURN(
+      std::vector<TermIds> terms,
+      ReadTerminology(*engine_, in.terminology(), limits.max_constraints,
+                      limits.max_constraint_tokens));
+  if (prefixes == 0 && terms.empty()) return absl::OkStatus();
+  validated->segment_options.resize(count);
+  validated->applied_terms.resize(count);
+  for (int i = 0; i < count; ++i) {
+    if (validated->segments[i].blank) continue;
+    model::DecodingOptions options = validated->options;
+    model::OptionFieldNames fields =
+        model::OptionFieldNames::WithPrefix("options.");
+    fields.target_prefix = absl::StrCat("target_prefix[", i, "]");
+    fields.constraints =
+        absl::StrCat("options.terminology (segments[", i, "])");
+    if (prefixes > 0 && !request.target_prefix(i).empty()) {
+      ASSIGN_OR_RETURN(options.target_prefix,
+                       EncodeTargetText(*engine_, fields.target_prefix,
+                                        request.target_prefix(i),
+                                        model::Tokenizer::TargetPlace::kStart,
+                                        limits_.max_input_tokens));
+    }
+    for (const int t : ApplicableTerms(terms, request.segments(i))) {
+      options.constraints.push_back(terms[t].target);
+      validated->applied_terms[i].push_back(t);
+    }
+    if (options.target_prefix.empty() && options.constraints.empty()) continue;
+    RETURN_IF_ERROR(engine_->ValidateOptions(options, limits, fields));
+    validated->segment_options[i] = std::move(options);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ValidatedGenerate> RequestValidator::ValidateGenerate(
@@ -175,6 +228,13 @@ absl::StatusOr<ValidatedGenerate> RequestValidator::ValidateGenerate(
       ResolveLanguages(request.source_language(), request.target_language()));
   if (!validated.languages.forced_target.empty()) {
     options.forced_prefix = validated.languages.forced_target;
+  }
+  if (!request.target_prefix().empty()) {
+    ASSIGN_OR_RETURN(
+        options.target_prefix,
+        EncodeTargetText(*engine_, "target_prefix", request.target_prefix(),
+                         model::Tokenizer::TargetPlace::kStart,
+                         limits_.max_input_tokens));
   }
   RETURN_IF_ERROR(
       engine_->ValidateOptions(options, decoding_limits(), GenerateFields()));

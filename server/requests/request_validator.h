@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,25 @@ struct ValidatedTranslate {
   model::LanguageChoice languages;
   std::vector<model::SourceText> segments;  // blank ones are not decoded
   model::DecodingOptions options;
+  // Per segment (parallel to `segments`, or empty when no segment has
+  // one): the segment's own options when it has a target prefix or
+  // applicable terminology.
+  std::vector<std::optional<model::DecodingOptions>> segment_options;
+  // Per segment: the indices of the terms in its options' constraints, in
+  // their order (empty when `segment_options` is).
+  std::vector<std::vector<int>> applied_terms;
   bool return_scores = false;
+  bool return_token_logprobs = false;
   // Whether its segments may come from and go to the translation cache:
   // options.use_cache unset or true, and not sampling without a seed.
   bool cacheable = true;
+
+  // The options segment `i` decodes with.
+  const model::DecodingOptions& OptionsFor(size_t i) const {
+    return i < segment_options.size() && segment_options[i].has_value()
+               ? *segment_options[i]
+               : options;
+  }
 };
 
 // A Generate request checked and tokenized.
@@ -80,6 +96,9 @@ class RequestValidator {
   void ReadSampling(const v1::SamplingOptions& sampling,
                     model::DecodingOptions* options) const;
   model::DecodingLimits decoding_limits() const;
+  // Target prefixes and terminology into per-segment options.
+  absl::Status ReadForcedOutput(const v1::TranslateRequest& request,
+                                ValidatedTranslate* validated) const;
 
   const std::shared_ptr<const model::Engine> engine_;
   const RequestLimits limits_;

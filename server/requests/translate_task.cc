@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "server/requests/controlled_decoding.h"
+
 namespace glossa::server {
 
 TranslateTask::Plan TranslateTask::MakePlan(const ValidatedTranslate& request,
@@ -9,18 +11,25 @@ TranslateTask::Plan TranslateTask::MakePlan(const ValidatedTranslate& request,
                                             uint64_t model_version,
                                             absl::string_view model_name) {
   Plan plan;
-  for (const model::SourceText& segment : request.segments) {
+  for (size_t i = 0; i < request.segments.size(); ++i) {
+    const model::SourceText& segment = request.segments[i];
+    const model::DecodingOptions& options = request.OptionsFor(i);
     SegmentPlan& segment_plan = plan.segments.emplace_back();
     if (segment.blank) continue;
+    if (i < request.applied_terms.size()) {
+      segment_plan.applied_terms = request.applied_terms[i];
+      segment_plan.constraints = options.constraints;
+    }
     segment_plan.input_tokens = static_cast<int>(segment.ids.size());
     if (cache != nullptr && request.cacheable) {
-      segment_plan.cache_key = TranslationCache::Key(
-          model_version, request.options, request.return_scores, segment.ids);
+      segment_plan.cache_key =
+          TranslationCache::Key(model_version, options, request.return_scores,
+                                segment.ids, request.return_token_logprobs);
       segment_plan.cached = cache->Lookup(segment_plan.cache_key, model_name);
       if (segment_plan.cached.has_value()) continue;
     }
     segment_plan.sequence = static_cast<int>(plan.sequences.size());
-    plan.sequences.push_back({segment.ids, request.options});
+    plan.sequences.push_back({segment.ids, options});
   }
   return plan;
 }
@@ -51,6 +60,7 @@ TranslateTask::TranslateTask(Plan plan, const ValidatedTranslate& request,
       cache_(cache),
       model_name_(std::move(model_name)),
       return_scores_(request.return_scores),
+      return_token_logprobs_(request.return_token_logprobs),
       sampling_(request.options.sampling),
       seed_(request.options.seed),
       segments_(std::move(plan.segments)),
@@ -80,6 +90,11 @@ void TranslateTask::OnComplete(absl::Status status) {
     if (plan.cached.has_value()) {
       *translation = *plan.cached;
       translation->set_cached(true);
+      // The entry was stored by a request whose terms may be numbered
+      // differently; the constraints, and so their order, are the same.
+      for (int k = 0; k < translation->terms_size(); ++k) {
+        translation->mutable_terms(k)->set_term(plan.applied_terms[k]);
+      }
       input_tokens += translation->input_tokens();
       output_tokens += translation->output_tokens();
       continue;
@@ -94,6 +109,22 @@ void TranslateTask::OnComplete(absl::Status status) {
       out->set_text(engine_->Decode(hypothesis.token_ids));
       if (return_scores_) out->set_score(hypothesis.score);
       out->set_num_tokens(static_cast<int>(hypothesis.token_ids.size()));
+      if (!return_token_logprobs_) continue;
+      for (size_t t = 0; t < hypothesis.token_ids.size(); ++t) {
+        v1::Token* token = out->add_tokens();
+        token->set_id(hypothesis.token_ids[t]);
+        if (t < hypothesis.token_logprobs.size()) {
+          token->set_logprob(hypothesis.token_logprobs[t]);
+        }
+        token->set_index(static_cast<int>(t));
+      }
+    }
+    for (size_t k = 0; k < plan.applied_terms.size(); ++k) {
+      v1::AppliedTerm* term = translation->add_terms();
+      term->set_term(plan.applied_terms[k]);
+      term->set_met(!outcome.hypotheses.empty() &&
+                    ContainsPhrase(outcome.hypotheses.front().token_ids,
+                                   plan.constraints[k]));
     }
     const int generated =
         outcome.hypotheses.empty()

@@ -47,8 +47,10 @@ class TranslateTask final : public Task {
   struct SegmentPlan {
     int sequence = -1;  // index into sequences(), -1 when not decoded
     int input_tokens = 0;
-    std::string cache_key;                  // "" when not cacheable
-    std::optional<v1::Translation> cached;  // a cache hit
+    std::string cache_key;                      // "" when not cacheable
+    std::vector<int> applied_terms;             // options.terminology indices
+    std::vector<std::vector<int>> constraints;  // their target ids
+    std::optional<v1::Translation> cached;      // a cache hit
   };
   struct Plan {
     std::vector<Sequence> sequences;
@@ -66,6 +68,7 @@ class TranslateTask final : public Task {
   TranslationCache* const cache_;
   const std::string model_name_;
   const bool return_scores_;
+  const bool return_token_logprobs_;
   const bool sampling_;
   const uint64_t seed_;
   std::vector<SegmentPlan> segments_;

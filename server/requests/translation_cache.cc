@@ -18,20 +18,26 @@ TranslationCache::TranslationCache(int64_t max_bytes, Metrics* metrics)
 std::string TranslationCache::Key(uint64_t model_version,
                                   const model::DecodingOptions& options,
                                   bool return_scores,
-                                  const std::vector<int>& source_ids) {
+                                  const std::vector<int>& source_ids,
+                                  bool return_token_logprobs) {
   // Every field of DecodingOptions changes the output: one added there must
   // be added here, or two requests that differ in it would share an entry.
-  static_assert(sizeof(model::DecodingOptions) == 88,
+  static_assert(sizeof(model::DecodingOptions) == 136,
                 "DecodingOptions changed: put the new field in the cache key");
-  return absl::StrCat(model_version, "|", options.beam_size, ",",
-                      options.num_hypotheses, ",", options.length_penalty, ",",
-                      options.max_output_tokens, ",", options.min_output_tokens,
-                      ",", options.sampling, ",", options.temperature, ",",
-                      options.top_k, ",", options.top_p, ",", options.seed, ",",
-                      absl::StrJoin(options.forced_prefix, " "), ",",
-                      options.repetition_penalty, ",",
-                      options.no_repeat_ngram_size, ",", options.early_stopping,
-                      ",", return_scores, "|", absl::StrJoin(source_ids, " "));
+  return absl::StrCat(
+      model_version, "|", options.beam_size, ",", options.num_hypotheses, ",",
+      options.length_penalty, ",", options.max_output_tokens, ",",
+      options.min_output_tokens, ",", options.sampling, ",",
+      options.temperature, ",", options.top_k, ",", options.top_p, ",",
+      options.seed, ",", absl::StrJoin(options.forced_prefix, " "), ",",
+      absl::StrJoin(options.target_prefix, " "), ",",
+      absl::StrJoin(options.constraints, ";",
+                    [](std::string* out, const auto& phrase) {
+                      absl::StrAppend(out, absl::StrJoin(phrase, " "));
+                    }),
+      ",", options.repetition_penalty, ",", options.no_repeat_ngram_size, ",",
+      options.early_stopping, ",", return_scores, ",", return_token_logprobs,
+      "|", absl::StrJoin(source_ids, " "));
 }
 
 std::optional<v1::Translation> TranslationCache::Lookup(

@@ -32,8 +32,8 @@ class TranslationCache {
 
   static std::string Key(uint64_t model_version,
                          const model::DecodingOptions& options,
-                         bool return_scores,
-                         const std::vector<int>& source_ids);
+                         bool return_scores, const std::vector<int>& source_ids,
+                         bool return_token_logprobs = false);
 
   // The translation stored under `key`, now the most recently used; counts
   // a hit or a miss for `model`.
