@@ -46,6 +46,22 @@ size_t DecodeOne(absl::string_view text, size_t pos, uint32_t* code_point,
   return length;
 }
 
+// The length of the blank character at `text[pos]` (White_Space, plus
+// U+200B and U+FEFF, which render as nothing), or 0 when the character
+// there is not blank or not valid.
+size_t BlankAt(absl::string_view text, size_t pos) {
+  uint32_t cp;
+  bool truncated;
+  const size_t length = DecodeOne(text, pos, &cp, &truncated);
+  if (length == 0) return 0;
+  const bool space = cp == 0x20 || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 ||
+                     cp == 0xA0 || cp == 0x1680 ||
+                     (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+                     cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+                     cp == 0x3000 || cp == 0xFEFF || cp == 0x200B;
+  return space ? length : 0;
+}
+
 }  // namespace
 
 bool IsValidUtf8(absl::string_view text, size_t* bad_offset) {
@@ -105,22 +121,31 @@ std::string SanitizeUtf8(absl::string_view text) {
   return out;
 }
 
-bool IsBlank(absl::string_view text) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    uint32_t cp;
-    bool truncated;
-    const size_t length = DecodeOne(text, pos, &cp, &truncated);
-    if (length == 0) return false;
-    const bool space = cp == 0x20 || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 ||
-                       cp == 0xA0 || cp == 0x1680 ||
-                       (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
-                       cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
-                       cp == 0x3000 || cp == 0xFEFF || cp == 0x200B;
-    if (!space) return false;
-    pos += length;
+bool IsBlank(absl::string_view text) { return StripBlank(text).empty(); }
+
+absl::string_view StripBlank(absl::string_view text) {
+  size_t begin = 0;
+  while (begin < text.size()) {
+    const size_t length = BlankAt(text, begin);
+    if (length == 0) break;
+    begin += length;
   }
-  return true;
+  // Forwards again, remembering where the last non-blank character ended.
+  size_t end = begin;
+  size_t pos = begin;
+  while (pos < text.size()) {
+    const size_t length = BlankAt(text, pos);
+    if (length == 0) {
+      uint32_t cp;
+      bool truncated;
+      const size_t text_length = DecodeOne(text, pos, &cp, &truncated);
+      pos += text_length == 0 ? 1 : text_length;
+      end = pos;
+    } else {
+      pos += length;
+    }
+  }
+  return text.substr(begin, end - begin);
 }
 
 std::string ShortForMessage(absl::string_view text, size_t max_bytes) {

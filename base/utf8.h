@@ -30,6 +30,12 @@ std::string SanitizeUtf8(absl::string_view text);
 // definition of "blank" for every front-end and the engine.
 bool IsBlank(absl::string_view text);
 
+// `text` without its leading and trailing blank characters (as IsBlank
+// defines them): a view into `text`, so that a caller can tell how much
+// white space was cut from each side and keep it. Invalid bytes count as
+// text.
+absl::string_view StripBlank(absl::string_view text);
+
 // `text` as an error message may echo it: unchanged when it has at most
 // `max_bytes` bytes, otherwise its first characters within that many bytes
 // (never half a character), "...", and its full size. Every value a

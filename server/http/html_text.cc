@@ -1,10 +1,7 @@
 #include "server/http/html_text.h"
 
-#include <cstdint>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace glossa::server {
@@ -42,24 +39,6 @@ std::string OpeningName(absl::string_view tag) {
   size_t end = i;
   while (end < tag.size() && absl::ascii_isalnum(tag[end])) ++end;
   return absl::AsciiStrToLower(tag.substr(i, end - i));
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 void AddText(absl::string_view raw, std::vector<HtmlPiece>* pieces) {
@@ -109,78 +88,6 @@ std::vector<HtmlPiece> SplitHtml(absl::string_view html) {
     pos = end;
   }
   return pieces;
-}
-
-std::string DecodeHtmlEntities(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t amp = text.find('&', i);
-    if (amp == absl::string_view::npos) {
-      absl::StrAppend(&out, text.substr(i));
-      break;
-    }
-    absl::StrAppend(&out, text.substr(i, amp - i));
-    const size_t semi = text.find(';', amp);
-    if (semi == absl::string_view::npos || semi - amp > 10) {
-      out.push_back('&');
-      i = amp + 1;
-      continue;
-    }
-    const absl::string_view name = text.substr(amp + 1, semi - amp - 1);
-    uint32_t cp = 0;
-    bool known = true;
-    if (name == "amp") {
-      cp = '&';
-    } else if (name == "lt") {
-      cp = '<';
-    } else if (name == "gt") {
-      cp = '>';
-    } else if (name == "quot") {
-      cp = '"';
-    } else if (name == "apos" || name == "#39") {
-      cp = '\'';
-    } else if (name == "nbsp") {
-      cp = 0xA0;
-    } else if (name.size() > 1 && name[0] == '#') {
-      const bool hex = name[1] == 'x' || name[1] == 'X';
-      known = hex ? absl::SimpleHexAtoi(name.substr(2), &cp)
-                  : absl::SimpleAtoi(name.substr(1), &cp);
-      known =
-          known && cp > 0 && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-    } else {
-      known = false;
-    }
-    if (known) {
-      AppendUtf8(cp, &out);
-    } else {
-      absl::StrAppend(&out, text.substr(amp, semi - amp + 1));
-    }
-    i = semi + 1;
-  }
-  return out;
-}
-
-std::string EscapeHtmlText(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
 }
 
 }  // namespace glossa::server

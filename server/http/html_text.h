@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "server/documents/html_entities.h"
 
 // Translating HTML without touching its markup (LibreTranslate's
 // format=html): the document is cut into markup, kept byte for byte, and
@@ -18,6 +19,9 @@
 // bytes a caller did not ask to change.
 namespace glossa::server {
 
+// Text is decoded, and its translation escaped, by the rules the document
+// library owns (server/documents/html_entities.h: DecodeHtmlEntities,
+// EscapeHtmlText).
 struct HtmlPiece {
   bool is_text = false;  // translatable text, entities decoded
   std::string value;     // markup as written, or the decoded text
@@ -28,13 +32,6 @@ struct HtmlPiece {
 // Splits `html`; whitespace-only text is kept as markup. Never fails: a
 // malformed tag ('<' without '>') is kept as markup to the end.
 std::vector<HtmlPiece> SplitHtml(absl::string_view html);
-
-// `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`, `&apos;`, `&nbsp;` and numeric
-// references decoded; other entities left as written.
-std::string DecodeHtmlEntities(absl::string_view text);
-
-// &, < and > escaped, for text put back between tags.
-std::string EscapeHtmlText(absl::string_view text);
 
 }  // namespace glossa::server
 

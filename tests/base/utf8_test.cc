@@ -43,6 +43,20 @@ TEST(Utf8Test, BlankIsUnicodeWhiteSpace) {
   EXPECT_FALSE(IsBlank("\xFF"));  // not text at all
 }
 
+TEST(Utf8Test, StripBlankKeepsTheTextBetweenBlankCharacters) {
+  EXPECT_EQ(StripBlank(""), "");
+  EXPECT_EQ(StripBlank(" \t\n"), "");
+  EXPECT_EQ(StripBlank("  a b \n"), "a b");
+  // No-break space and ideographic space on either side; a view into the
+  // argument, so that the caller can keep what was cut.
+  const absl::string_view text = "\xC2\xA0Hallo Welt\xE3\x80\x80";
+  const absl::string_view core = StripBlank(text);
+  EXPECT_EQ(core, "Hallo Welt");
+  EXPECT_EQ(core.data() - text.data(), 2);
+  // Invalid bytes are text, not blank.
+  EXPECT_EQ(StripBlank(" \xFF "), "\xFF");
+}
+
 TEST(Utf8Test, ShortForMessageBoundsWhatAMessageEchoes) {
   EXPECT_EQ(ShortForMessage("de-en"), "de-en");
   const std::string huge(100000, 'a');

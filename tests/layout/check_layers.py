@@ -33,6 +33,7 @@ RANKS = {
     "model/cli": 7,
     "server/metrics": 8,
     "server/scheduling": 9,
+    "server/documents": 9,  # documents as sentences and back; ICU only
     "server/requests": 10,
     "server/access": 10,
     "server/calls": 11,
