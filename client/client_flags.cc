@@ -83,6 +83,14 @@ ABSL_FLAG(std::string, terms_file, "",
 ABSL_FLAG(bool, token_logprobs, false,
           "translate: return every token's log-probability (--json shows "
           "them).");
+ABSL_FLAG(bool, alignments, false,
+          "translate: return word alignments (--json shows them; otherwise "
+          "one 'source-target' word pair list per line).");
+ABSL_FLAG(int, alignment_layer, -1,
+          "translate: decoder layer of the alignments (-1: the server's "
+          "default, the last).");
+ABSL_FLAG(bool, html, false,
+          "document: the document is HTML (implied by a .html / .htm name).");
 ABSL_FLAG(std::vector<std::string>, stop, {},
           "generate: comma-separated stop sequences.");
 
@@ -148,6 +156,10 @@ v1::TranslateOptions TranslateOptionsFromFlags() {
   if (absl::GetFlag(FLAGS_sample)) SetSampling(options.mutable_sampling());
   options.set_return_scores(absl::GetFlag(FLAGS_scores));
   options.set_return_token_logprobs(absl::GetFlag(FLAGS_token_logprobs));
+  options.set_return_alignments(absl::GetFlag(FLAGS_alignments));
+  if (absl::GetFlag(FLAGS_alignment_layer) >= 0) {
+    options.set_alignment_layer(absl::GetFlag(FLAGS_alignment_layer));
+  }
   return options;
 }
 

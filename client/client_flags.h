@@ -30,6 +30,8 @@ ABSL_DECLARE_FLAG(int, batch);
 ABSL_DECLARE_FLAG(std::string, service);
 ABSL_DECLARE_FLAG(bool, verbose);
 ABSL_DECLARE_FLAG(bool, scores);
+ABSL_DECLARE_FLAG(bool, alignments);
+ABSL_DECLARE_FLAG(bool, html);
 // Bench.
 ABSL_DECLARE_FLAG(int, concurrency);
 ABSL_DECLARE_FLAG(absl::Duration, duration);

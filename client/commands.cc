@@ -1,12 +1,15 @@
 #include "client/commands.h"
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -41,6 +44,29 @@ std::string ToJson(const google::protobuf::Message& message, bool pretty) {
   return json;
 }
 
+// A hypothesis's alignment links as "source=target" token pairs (the
+// tokens' text; links of tokens that cover no text are left out).
+std::string AlignedPairs(const std::string& source,
+                         const v1::Hypothesis& hypothesis) {
+  std::vector<std::string> pairs;
+  const std::string& target = hypothesis.text();
+  for (const v1::AlignmentLink& link : hypothesis.alignments()) {
+    if (link.source_end() <= link.source_begin() ||
+        link.target_end() <= link.target_begin() ||
+        static_cast<size_t>(link.source_end()) > source.size() ||
+        static_cast<size_t>(link.target_end()) > target.size()) {
+      continue;
+    }
+    pairs.push_back(
+        absl::StrCat(source.substr(link.source_begin(),
+                                   link.source_end() - link.source_begin()),
+                     "=",
+                     target.substr(link.target_begin(),
+                                   link.target_end() - link.target_begin())));
+  }
+  return absl::StrJoin(pairs, " ");
+}
+
 // Prints one request's translations; returns the exit status.
 int TranslateBatch(v1::Glossa::Stub& stub,
                    const std::vector<std::string>& texts) {
@@ -65,12 +91,17 @@ int TranslateBatch(v1::Glossa::Stub& stub,
   }
   const bool detailed =
       absl::GetFlag(FLAGS_scores) || request.options().num_hypotheses() > 1;
-  for (const v1::Translation& translation : response.translations()) {
+  for (int s = 0; s < response.translations_size(); ++s) {
+    const v1::Translation& translation = response.translations(s);
     if (!detailed) {
       std::cout << (translation.hypotheses_size() > 0
                         ? translation.hypotheses(0).text()
-                        : "")
-                << "\n";
+                        : "");
+      if (absl::GetFlag(FLAGS_alignments) &&
+          translation.hypotheses_size() > 0) {
+        std::cout << "\t" << AlignedPairs(texts[s], translation.hypotheses(0));
+      }
+      std::cout << "\n";
       continue;
     }
     for (int i = 0; i < translation.hypotheses_size(); ++i) {
@@ -103,6 +134,52 @@ int RunTranslate(const std::vector<std::string>& texts) {
     }
   }
   if (!lines.empty()) return TranslateBatch(*stub, lines);
+  return 0;
+}
+
+int RunDocument(const std::string& path) {
+  std::string document;
+  if (path == "-") {
+    document.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+      std::fprintf(stderr, "glossa: %s: cannot open\n", path.c_str());
+      return 2;
+    }
+    document.assign(std::istreambuf_iterator<char>(file), {});
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannelFromFlags();
+  if (!channel.ok()) return Failed(channel.status());
+  auto stub = v1::Glossa::NewStub(*channel);
+  v1::TranslateDocumentRequest request;
+  request.set_model(absl::GetFlag(FLAGS_model));
+  request.set_document(std::move(document));
+  const bool html = absl::GetFlag(FLAGS_html) ||
+                    absl::EndsWith(path, ".html") ||
+                    absl::EndsWith(path, ".htm");
+  request.set_format(html ? v1::DOCUMENT_FORMAT_HTML
+                          : v1::DOCUMENT_FORMAT_TEXT);
+  *request.mutable_options() = TranslateOptionsFromFlags();
+  if (absl::Status terms = ApplyTerminologyFlags(request.mutable_options());
+      !terms.ok()) {
+    std::fprintf(stderr, "glossa: %s\n", std::string(terms.message()).c_str());
+    return 2;
+  }
+  request.set_source_language(absl::GetFlag(FLAGS_source_language));
+  request.set_target_language(absl::GetFlag(FLAGS_target_language));
+  v1::TranslateDocumentResponse response;
+  std::unique_ptr<grpc::ClientContext> context = MakeContext();
+  const grpc::Status status =
+      stub->TranslateDocument(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJson(response, false) << "\n";
+  } else {
+    std::cout << response.document();
+  }
+  std::cout.flush();
   return 0;
 }
 

@@ -13,6 +13,9 @@ namespace glossa::client {
 int RunTranslate(const std::vector<std::string>& texts);
 // Streams a generation for the joined `words`, printing text as it comes.
 int RunGenerate(const std::vector<std::string>& words);
+// TranslateDocument of a file ("-": stdin); HTML with --html or a .html
+// name. Prints the translated document.
+int RunDocument(const std::string& path);
 // Prints GetModelInfo (JSON).
 int RunInfo();
 // ListModels: a table (name, state, version, policy, memory, aliases), or

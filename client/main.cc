@@ -17,6 +17,8 @@ constexpr char kUsage[] =
     "Calls a glossa-server.\n\n"
     "  glossa [flags] translate [TEXT...]  translate TEXTs, or stdin lines\n"
     "  glossa [flags] generate TEXT...     stream a generation token by token\n"
+    "  glossa [flags] document FILE        translate a text or HTML document\n"
+    "                                      (FILE - : stdin; --html)\n"
     "  glossa [flags] info                 describe the served model (JSON)\n"
     "  glossa [flags] models               list the models and their state\n"
     "  glossa [flags] load NAME [PATH]     load (or reload) a model; admin\n"
@@ -41,6 +43,9 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(args.begin() + 2, args.end());
   if (command == "translate") return glossa::client::RunTranslate(rest);
   if (command == "generate") return glossa::client::RunGenerate(rest);
+  if (command == "document" && rest.size() == 1) {
+    return glossa::client::RunDocument(rest[0]);
+  }
   if (command == "info" && rest.empty()) return glossa::client::RunInfo();
   if (command == "health" && rest.empty()) return glossa::client::RunHealth();
   if (command == "models" && rest.empty()) return glossa::client::RunModels();

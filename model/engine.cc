@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -213,6 +214,44 @@ int Engine::OutputTokens(const Hypothesis& hypothesis) {
 
 std::string Engine::Decode(absl::Span<const int> ids) const {
   return tokenizer_->Decode(ids);
+}
+
+absl::StatusOr<std::vector<TokenSpan>> Engine::SourceSpans(
+    absl::string_view text, const LanguageChoice& languages) const {
+  ASSIGN_OR_RETURN(std::vector<TokenSpan> spans, tokenizer_->EncodeSpans(text));
+  // SentencePiece counts the space before a word into its piece.
+  for (TokenSpan& span : spans) {
+    while (span.begin < span.end &&
+           absl::ascii_isspace(static_cast<unsigned char>(text[span.begin]))) {
+      ++span.begin;
+    }
+  }
+  spans.insert(spans.begin(), languages.source_prefix.size(), TokenSpan());
+  return spans;
+}
+
+std::vector<TokenSpan> Engine::TargetSpans(absl::Span<const int> ids) const {
+  // Decoding is not a concatenation of pieces (spaces are cleaned up, a
+  // character can take several byte tokens), so each token's text is what
+  // it adds to the decoded prefix; O(n^2) in pieces, for one sentence.
+  const std::string full = tokenizer_->Decode(ids);
+  const int size = static_cast<int>(full.size());
+  std::vector<TokenSpan> spans;
+  int previous = 0;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    const std::string prefix = tokenizer_->Decode(ids.subspan(0, k + 1));
+    // Where the prefix stops agreeing with the full text bounds what it
+    // may claim (clean-up can rewrite the end of a prefix).
+    int agree = 0;
+    const int limit = std::min(size, static_cast<int>(prefix.size()));
+    while (agree < limit && prefix[agree] == full[agree]) ++agree;
+    int begin = std::min(previous, agree);
+    const int end = std::max(begin, agree);
+    while (begin < end && full[begin] == ' ') ++begin;
+    spans.push_back({begin, end});
+    previous = std::max(previous, end);
+  }
+  return spans;
 }
 
 std::unique_ptr<BatchDecoder> Engine::NewDecoder() const {

@@ -141,6 +141,17 @@ class Engine {
   // Target ids -> text.
   std::string Decode(absl::Span<const int> ids) const;
 
+  // Word alignment needs both texts' token positions:
+  // - SourceSpans: the byte range of `text` each id of CheckSource(text,
+  //   languages) covers (language tokens and EOS: empty ranges).
+  // - TargetSpans: the byte range of Decode(ids) each id accounts for: what
+  //   decoding through it adds to decoding the ids before it, without
+  //   leading spaces (a token that adds nothing, such as a language token,
+  //   gets an empty range).
+  absl::StatusOr<std::vector<TokenSpan>> SourceSpans(
+      absl::string_view text, const LanguageChoice& languages) const;
+  std::vector<TokenSpan> TargetSpans(absl::Span<const int> ids) const;
+
   // A step-level decoder over the model (must have one).
   std::unique_ptr<BatchDecoder> NewDecoder() const;
 

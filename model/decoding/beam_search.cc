@@ -8,14 +8,13 @@
 
 namespace glossa::model {
 
-void BeamHypotheses::Add(std::vector<int> tokens, double sum_logprobs,
-                         int length, bool eos,
-                         std::vector<float> token_logprobs) {
+void BeamHypotheses::Add(Hypothesis hypothesis, double sum_logprobs,
+                         int length) {
   const double score =
       sum_logprobs / std::pow(static_cast<double>(length), length_penalty_);
   if (size() >= num_beams_ && score <= worst_score_) return;
-  hypotheses_.push_back(
-      {score, std::move(tokens), eos, std::move(token_logprobs)});
+  hypothesis.score = static_cast<float>(score);
+  hypotheses_.push_back({score, std::move(hypothesis)});
   const auto by_score = [](const auto& a, const auto& b) {
     return a.score < b.score;
   };
@@ -65,9 +64,7 @@ std::vector<Hypothesis> BeamHypotheses::Best(int count) const {
       [](const auto& a, const auto& b) { return a.score > b.score; });
   std::vector<Hypothesis> best;
   for (int i = 0; i < count && i < static_cast<int>(sorted.size()); ++i) {
-    best.push_back({std::move(sorted[i].tokens),
-                    static_cast<float>(sorted[i].score), sorted[i].eos,
-                    std::move(sorted[i].token_logprobs)});
+    best.push_back(std::move(sorted[i].hypothesis));
   }
   return best;
 }

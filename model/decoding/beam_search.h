@@ -20,8 +20,12 @@ class BeamHypotheses {
 
   // `eos`: the hypothesis ended on end-of-sentence (not cut off by the
   // length limit).
-  void Add(std::vector<int> tokens, double sum_logprobs, int length, bool eos,
-           std::vector<float> token_logprobs = {});
+  void Add(std::vector<int> tokens, double sum_logprobs, int length, bool eos) {
+    Add(Hypothesis{std::move(tokens), 0.0f, eos}, sum_logprobs, length);
+  }
+  // The same with the hypothesis's per-token details; its score is set
+  // here.
+  void Add(Hypothesis hypothesis, double sum_logprobs, int length);
   // Done when full and, with early_stopping, at once; without it (Hugging
   // Face's early_stopping=False), once the best running candidate,
   // normalised at the current length, cannot beat the worst kept.
@@ -42,9 +46,7 @@ class BeamHypotheses {
   // Normalised scores in double, as Hugging Face computes them in Python.
   struct Finished {
     double score;
-    std::vector<int> tokens;
-    bool eos;
-    std::vector<float> token_logprobs;
+    Hypothesis hypothesis;
   };
   std::vector<Finished> hypotheses_;
   double worst_score_ = 1e9;

@@ -30,7 +30,7 @@ OptionFieldNames OptionFieldNames::WithPrefix(const std::string& prefix) {
        {&names.beam_size, &names.num_hypotheses, &names.length_penalty,
         &names.max_output_tokens, &names.min_output_tokens, &names.sampling,
         &names.repetition_penalty, &names.no_repeat_ngram_size,
-        &names.target_prefix, &names.constraints}) {
+        &names.target_prefix, &names.constraints, &names.alignment_layer}) {
     *name = prefix + *name;
   }
   for (std::string* name : {&names.temperature, &names.top_k, &names.top_p}) {
@@ -45,6 +45,12 @@ int EffectiveMaxOutputTokens(const DecodingOptions& options,
                                    config.max_position_embeddings);
   if (options.max_output_tokens <= 0) return std::max(1, model_limit);
   return options.max_output_tokens;
+}
+
+int EffectiveAlignmentLayer(const DecodingOptions& options,
+                            const ModelConfig& config) {
+  if (options.alignment_layer >= 0) return options.alignment_layer;
+  return config.decoder_layers - 1;
 }
 
 std::vector<int> ForcedTokens(const DecodingOptions& options) {
@@ -203,6 +209,12 @@ absl::Status ValidateDecodingOptions(const DecodingOptions& options,
                      options.max_output_tokens));
   }
   if (absl::Status s = ValidateForcedOutput(options, config, limits, fields);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          CheckRange(fields.alignment_layer, options.alignment_layer, -1,
+                     config.decoder_layers - 1, " (-1: the last)");
       !s.ok()) {
     return s;
   }

@@ -51,6 +51,13 @@ struct DecodingOptions {
   // (constraints.h); end-of-sentence is banned until all are met, except
   // at the length limit.
   std::vector<std::vector<int>> constraints;
+  // Word alignment: each generated token's source position, the argmax of
+  // the cross-attention weights of decoder layer `alignment_layer`
+  // averaged over its heads (-1: the last layer, CTranslate2's default for
+  // return_attention; on the bundled model it aligns better than the
+  // earlier ones, whose argmax lags a word behind).
+  bool return_alignments = false;
+  int alignment_layer = -1;
   // Hugging Face's RepetitionPenaltyLogitsProcessor: every token already in
   // the decoder sequence (start token included) has its score divided by
   // this when positive, multiplied when negative (raw logits in greedy
@@ -93,6 +100,7 @@ struct OptionFieldNames {
   std::string no_repeat_ngram_size = "no_repeat_ngram_size";
   std::string target_prefix = "target_prefix";
   std::string constraints = "constraints";
+  std::string alignment_layer = "alignment_layer";
 
   // Every name with `prefix` in front ("options." -> "options.beam_size");
   // the sampling controls also get the sampling name ("options.sampling.").
@@ -112,6 +120,10 @@ absl::Status ValidateDecodingOptions(const DecodingOptions& options,
 // does), within max_position_embeddings. The one owner of that default.
 int EffectiveMaxOutputTokens(const DecodingOptions& options,
                              const ModelConfig& config);
+
+// The decoder layer alignments are read from (alignment_layer resolved).
+int EffectiveAlignmentLayer(const DecodingOptions& options,
+                            const ModelConfig& config);
 
 // forced_prefix then target_prefix: every token the output starts with.
 std::vector<int> ForcedTokens(const DecodingOptions& options);

@@ -20,6 +20,10 @@ struct Hypothesis {
   // (greedy / sampling: under the model's distribution; beam search: after
   // the repetition rules, and 0 for forced tokens).
   std::vector<float> token_logprobs = {};
+  // With DecodingOptions::return_alignments: for each of token_ids, the
+  // source position (index into the encoder's input ids) its step attended
+  // to most.
+  std::vector<int> alignments = {};
 };
 
 enum class FinishReason { kEos, kLength };

@@ -272,7 +272,7 @@ GLOSSA_MULTIVERSION void MultiHeadAttention(
 GLOSSA_MULTIVERSION void SingleQueryAttention(
     const float* q, const float* keys_t, int k_stride, const float* values,
     int v_stride, int n_k, int num_heads, int head_dim, float scale, float* out,
-    const RelativeBias& bias) {
+    const RelativeBias& bias, float* mean_weights) {
   // Fixed-size blocks keep the accumulators in vector registers: 16
   // positions at a time for the scores, 16 dimensions at a time for the
   // output. Key rows are readable up to n_k rounded up to 16 (the caller's
@@ -282,6 +282,8 @@ GLOSSA_MULTIVERSION void SingleQueryAttention(
   const int padded = (n_k + kBlock - 1) / kBlock * kBlock;
   if (static_cast<int>(scores.size()) < padded) scores.resize(padded);
   float* s = scores.data();
+  if (mean_weights != nullptr)
+    std::fill(mean_weights, mean_weights + n_k, 0.0f);
   for (int h = 0; h < num_heads; ++h) {
     const float* qh = q + h * head_dim;
     const float* kh = keys_t + static_cast<size_t>(h) * head_dim * k_stride;
@@ -303,6 +305,10 @@ GLOSSA_MULTIVERSION void SingleQueryAttention(
       for (int j = 0; j < n_k; ++j) s[j] += row[j];
     }
     const float inv = 1.0f / ExpShiftedSum(s, n_k);
+    if (mean_weights != nullptr) {
+      const float share = inv / static_cast<float>(num_heads);
+      for (int j = 0; j < n_k; ++j) mean_weights[j] += s[j] * share;
+    }
     float* o = out + h * head_dim;
     if (head_dim % kBlock != 0) {  // unusual head sizes: plain loops
       std::fill(o, o + head_dim, 0.0f);

@@ -74,11 +74,14 @@ void MultiHeadAttention(const float* q, int q_stride, const float* k,
 // keys_t[c * k_stride + j]; values row j at values[j * v_stride]. Writes
 // num_heads*head_dim values to out. Each key row must be readable up to n_k
 // rounded up to 16 (KeyStride below). A bias treats the query as position
-// n_k - 1 (the newest token of a decoder's sequence).
+// n_k - 1 (the newest token of a decoder's sequence). `mean_weights`, when
+// given, receives the attention weights of the n_k positions averaged over
+// the heads (word alignment).
 void SingleQueryAttention(const float* q, const float* keys_t, int k_stride,
                           const float* values, int v_stride, int n_k,
                           int num_heads, int head_dim, float scale, float* out,
-                          const RelativeBias& bias = {});
+                          const RelativeBias& bias = {},
+                          float* mean_weights = nullptr);
 
 // A key row length that SingleQueryAttention may read in full.
 inline int KeyStride(int positions) { return (positions + 15) / 16 * 16; }

@@ -1,5 +1,7 @@
 #include "model/tokenizer/bart_tokenizer.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "base/file_util.h"
 #include "base/status_macros.h"
@@ -73,6 +75,28 @@ absl::StatusOr<std::vector<int>> BartTokenizer::Encode(
   ids.insert(ids.end(), body.begin(), body.end());
   ids.push_back(eos_id_);
   return ids;
+}
+
+absl::StatusOr<std::vector<TokenSpan>> BartTokenizer::EncodeSpans(
+    absl::string_view text) const {
+  // Byte-level BPE loses nothing: token k covers the bytes its
+  // predecessors' bytes end at, less the prefix space Encode added.
+  ASSIGN_OR_RETURN(const std::vector<int> ids, Encode(text));
+  const int shift = add_prefix_space_ ? 1 : 0;
+  const int size = static_cast<int>(text.size());
+  std::vector<TokenSpan> spans;
+  int at = 0;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    const bool special = k == 0 || k + 1 == ids.size();  // <s>, </s>
+    const int length =
+        special ? 0
+                : static_cast<int>(
+                      bpe_->DecodeBytes({ids[k]}, std::vector<bool>()).size());
+    const int begin = std::clamp(at - shift, 0, size);
+    at += length;
+    spans.push_back({begin, std::clamp(at - shift, 0, size)});
+  }
+  return spans;
 }
 
 absl::StatusOr<std::vector<int>> BartTokenizer::EncodeTarget(

@@ -30,6 +30,8 @@ class BartTokenizer final : public Tokenizer {
   // Sanitized to valid UTF-8: ids that end inside a character give U+FFFD
   // there, as Hugging Face's errors="replace" does.
   std::string Decode(absl::Span<const int> ids) const override;
+  absl::StatusOr<std::vector<TokenSpan>> EncodeSpans(
+      absl::string_view text) const override;
   absl::StatusOr<std::vector<int>> EncodeTarget(
       absl::string_view text, TargetPlace place) const override;
 

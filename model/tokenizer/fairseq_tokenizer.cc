@@ -180,6 +180,15 @@ absl::StatusOr<std::vector<int>> FairseqTokenizer::Encode(
   return ids;
 }
 
+absl::StatusOr<std::vector<TokenSpan>> FairseqTokenizer::EncodeSpans(
+    absl::string_view text) const {
+  std::vector<TokenSpan> spans;
+  RETURN_IF_ERROR(spm_->EncodeWithSpans(text, &spans).status());
+  spans.push_back(
+      {static_cast<int>(text.size()), static_cast<int>(text.size())});
+  return spans;
+}
+
 absl::StatusOr<std::vector<int>> FairseqTokenizer::EncodeTarget(
     absl::string_view text, TargetPlace /*place*/) const {
   // One SentencePiece model writes both sides.

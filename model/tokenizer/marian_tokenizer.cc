@@ -60,6 +60,30 @@ absl::StatusOr<std::vector<int>> MarianTokenizer::Encode(
   return ids;
 }
 
+absl::StatusOr<std::vector<TokenSpan>> MarianTokenizer::EncodeSpans(
+    absl::string_view text) const {
+  // Encode's tokens, in its order: the ">>xx<<" code, the pieces, EOS.
+  std::vector<TokenSpan> spans;
+  size_t rest = 0;
+  if (absl::StartsWith(text, ">>")) {
+    const size_t end = text.rfind("<<");
+    if (end != absl::string_view::npos && end > 2) {
+      rest = end + 2;
+      spans.push_back({0, static_cast<int>(rest)});
+    }
+  }
+  std::vector<TokenSpan> pieces;
+  RETURN_IF_ERROR(
+      source_->EncodeWithSpans(text.substr(rest), &pieces).status());
+  for (const TokenSpan& span : pieces) {
+    spans.push_back({span.begin + static_cast<int>(rest),
+                     span.end + static_cast<int>(rest)});
+  }
+  spans.push_back(
+      {static_cast<int>(text.size()), static_cast<int>(text.size())});
+  return spans;
+}
+
 absl::StatusOr<std::vector<int>> MarianTokenizer::EncodeTarget(
     absl::string_view text, TargetPlace /*place*/) const {
   ASSIGN_OR_RETURN(std::vector<std::string> pieces, target_->Encode(text));

@@ -27,6 +27,8 @@ class MarianTokenizer final : public Tokenizer {
   absl::StatusOr<std::vector<int>> Encode(
       absl::string_view text) const override;
   std::string Decode(absl::Span<const int> ids) const override;
+  absl::StatusOr<std::vector<TokenSpan>> EncodeSpans(
+      absl::string_view text) const override;
   absl::StatusOr<std::vector<int>> EncodeTarget(
       absl::string_view text, TargetPlace place) const override;
 

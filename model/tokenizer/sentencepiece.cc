@@ -38,6 +38,7 @@ struct SentencePieceModel::ShimLibrary {
   GlossaSpmLoadFn load = nullptr;
   GlossaSpmFreeFn free_processor = nullptr;
   GlossaSpmEncodeFn encode = nullptr;
+  GlossaSpmEncodeSpansFn encode_spans = nullptr;
   GlossaSpmDecodeFn decode = nullptr;
   GlossaSpmPiecesFn pieces = nullptr;
   GlossaSpmFreeBufferFn free_buffer = nullptr;
@@ -83,6 +84,8 @@ absl::StatusOr<const ShimLibrary*> LoadShim() {
         reinterpret_cast<GlossaSpmFreeFn>(::dlsym(handle, "glossa_spm_free"));
     shim->encode = reinterpret_cast<GlossaSpmEncodeFn>(
         ::dlsym(handle, "glossa_spm_encode"));
+    shim->encode_spans = reinterpret_cast<GlossaSpmEncodeSpansFn>(
+        ::dlsym(handle, "glossa_spm_encode_spans"));
     shim->decode = reinterpret_cast<GlossaSpmDecodeFn>(
         ::dlsym(handle, "glossa_spm_decode"));
     shim->pieces = reinterpret_cast<GlossaSpmPiecesFn>(
@@ -90,7 +93,8 @@ absl::StatusOr<const ShimLibrary*> LoadShim() {
     shim->free_buffer = reinterpret_cast<GlossaSpmFreeBufferFn>(
         ::dlsym(handle, "glossa_spm_free_buffer"));
     if (!shim->load || !shim->free_processor || !shim->encode ||
-        !shim->decode || !shim->pieces || !shim->free_buffer) {
+        !shim->encode_spans || !shim->decode || !shim->pieces ||
+        !shim->free_buffer) {
       return absl::InternalError(
           absl::StrCat(candidate, " lacks the glossa_spm_* symbols"));
     }
@@ -135,6 +139,25 @@ std::vector<std::string> SentencePieceModel::TakePieces(char* buffer,
   }
   library_->free_buffer(buffer);
   return pieces;
+}
+
+absl::StatusOr<std::vector<std::string>> SentencePieceModel::EncodeWithSpans(
+    absl::string_view text, std::vector<TokenSpan>* spans) const {
+  char* buffer = nullptr;
+  size_t size = 0;
+  unsigned* offsets = nullptr;
+  const int count = library_->encode_spans(processor_, text.data(), text.size(),
+                                           &buffer, &size, &offsets);
+  if (count < 0) {
+    return absl::InternalError("SentencePiece could not encode the text");
+  }
+  spans->clear();
+  for (int i = 0; i < count; ++i) {
+    spans->push_back({static_cast<int>(offsets[2 * i]),
+                      static_cast<int>(offsets[2 * i + 1])});
+  }
+  std::free(offsets);
+  return TakePieces(buffer, count);
 }
 
 absl::StatusOr<std::vector<std::string>> SentencePieceModel::Pieces() const {

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "model/tokenizer/tokenizer.h"
 
 namespace glossa::model {
 
@@ -27,6 +28,9 @@ class SentencePieceModel {
   SentencePieceModel& operator=(const SentencePieceModel&) = delete;
 
   absl::StatusOr<std::vector<std::string>> Encode(absl::string_view text) const;
+  // The same pieces, and the byte range of `text` each one covers.
+  absl::StatusOr<std::vector<std::string>> EncodeWithSpans(
+      absl::string_view text, std::vector<TokenSpan>* spans) const;
   // Every piece in SentencePiece's own id order (families that number
   // pieces by that order, with an offset, read it once at load).
   absl::StatusOr<std::vector<std::string>> Pieces() const;

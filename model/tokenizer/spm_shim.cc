@@ -59,6 +59,32 @@ __attribute__((visibility("default"))) int glossa_spm_encode(void* processor,
   return *out == nullptr ? -1 : static_cast<int>(pieces.size());
 }
 
+__attribute__((visibility("default"))) int glossa_spm_encode_spans(
+    void* processor, const char* text, size_t text_size, char** out,
+    size_t* out_size, unsigned** spans) {
+  const sentencepiece::ImmutableSentencePieceText encoded =
+      static_cast<sentencepiece::SentencePieceProcessor*>(processor)
+          ->EncodeAsImmutableProto(std::string(text, text_size));
+  const size_t count = encoded.pieces_size();
+  std::string joined;
+  *spans =
+      static_cast<unsigned*>(std::malloc(2 * count * sizeof(unsigned) + 1));
+  if (*spans == nullptr) return -1;
+  for (size_t i = 0; i < count; ++i) {
+    const auto piece = encoded.pieces(static_cast<int>(i));
+    joined += piece.piece();
+    joined.push_back('\0');
+    (*spans)[2 * i] = piece.begin();
+    (*spans)[2 * i + 1] = piece.end();
+  }
+  *out = CopyToBuffer(joined, out_size);
+  if (*out == nullptr) {
+    std::free(*spans);
+    return -1;
+  }
+  return static_cast<int>(count);
+}
+
 __attribute__((visibility("default"))) int glossa_spm_decode(
     void* processor, const char* pieces, size_t pieces_size, int count,
     char** out, size_t* out_size) {

@@ -19,6 +19,11 @@ typedef void (*GlossaSpmFreeFn)(void* processor);
 typedef int (*GlossaSpmEncodeFn)(void* processor, const char* text,
                                  size_t text_size, char** out,
                                  size_t* out_size);
+// As GlossaSpmEncodeFn, and also the byte range in `text` each piece covers:
+// 2 * count unsigned ints (begin, end) in a malloc'd *spans.
+typedef int (*GlossaSpmEncodeSpansFn)(void* processor, const char* text,
+                                      size_t text_size, char** out,
+                                      size_t* out_size, unsigned** spans);
 // Joins `count` NUL-separated pieces into text (malloc'd *out). 0 on success.
 typedef int (*GlossaSpmDecodeFn)(void* processor, const char* pieces,
                                  size_t pieces_size, int count, char** out,

@@ -75,6 +75,15 @@ absl::StatusOr<std::vector<int>> T5Tokenizer::Encode(
   return ids;
 }
 
+absl::StatusOr<std::vector<TokenSpan>> T5Tokenizer::EncodeSpans(
+    absl::string_view text) const {
+  std::vector<TokenSpan> spans;
+  RETURN_IF_ERROR(spm_->EncodeWithSpans(text, &spans).status());
+  spans.push_back(
+      {static_cast<int>(text.size()), static_cast<int>(text.size())});
+  return spans;
+}
+
 absl::StatusOr<std::vector<int>> T5Tokenizer::EncodeTarget(
     absl::string_view text, TargetPlace /*place*/) const {
   // One SentencePiece model writes both sides.

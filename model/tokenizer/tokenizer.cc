@@ -8,6 +8,12 @@
 
 namespace glossa::model {
 
+absl::StatusOr<std::vector<TokenSpan>> Tokenizer::EncodeSpans(
+    absl::string_view /*text*/) const {
+  return absl::UnimplementedError(
+      "this model's tokenizer cannot map tokens to the text");
+}
+
 absl::StatusOr<std::vector<int>> Tokenizer::EncodeTarget(
     absl::string_view /*text*/, TargetPlace /*place*/) const {
   return absl::UnimplementedError(

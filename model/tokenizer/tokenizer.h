@@ -33,6 +33,12 @@ struct LanguageTokens {
   std::string default_source;
 };
 
+// The bytes [begin, end) of a text that one token covers.
+struct TokenSpan {
+  int begin = 0;
+  int end = 0;
+};
+
 // Text <-> token ids for one model, as its family's Hugging Face tokenizer
 // does it. Each family brings its own (marian_tokenizer.h: SentencePiece
 // pieces numbered through vocab.json); the engine and the server see only
@@ -48,6 +54,12 @@ class Tokenizer {
       absl::string_view text) const = 0;
   // Target ids -> text; special and unknown ids are skipped.
   virtual std::string Decode(absl::Span<const int> ids) const = 0;
+
+  // The byte range of `text` each id of Encode(text) covers, one per id
+  // (special tokens: an empty range at the text's start or end). For word
+  // alignments; Unimplemented for a tokenizer that cannot tell.
+  virtual absl::StatusOr<std::vector<TokenSpan>> EncodeSpans(
+      absl::string_view text) const;
 
   // Where a target text goes in the output: at its start (a forced
   // prefix), or after other words (a terminology term), which byte-level

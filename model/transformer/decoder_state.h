@@ -49,6 +49,11 @@ struct DecoderRow {
   int token = 0;                  // input token for this step
   DecoderCache* cache = nullptr;  // appended to
   const EncodedSource* source = nullptr;
+  // Word alignment: when set, receives this step's cross-attention weights
+  // over the source positions (source->length values) in decoder layer
+  // `attention_layer`, averaged over its heads.
+  float* attention = nullptr;
+  int attention_layer = -1;
 };
 
 }  // namespace glossa::model

@@ -297,7 +297,8 @@ absl::Status Model::DecodeStep(const std::vector<DecoderRow>& rows,
             source.key_stride,
             &source.cross_values[static_cast<size_t>(l) * len * inner], inner,
             len, heads, head_dim, 1.0f,
-            context + static_cast<size_t>(r) * inner);
+            context + static_cast<size_t>(r) * inner, RelativeBias(),
+            rows[r].attention_layer == l ? rows[r].attention : nullptr);
       }
       return backend_->Linear(*layer.cross_out, context, num_rows, out);
     };

@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "server/requests/document_request.h"
 #include "server/requests/translate_task.h"
 
 namespace glossa::server {
@@ -35,11 +38,12 @@ class WaitingTranslateSink final : public TranslateSink {
 
 }  // namespace
 
-absl::StatusOr<v1::TranslateResponse> RunTranslate(
-    const ServingBackend& backend, const v1::TranslateRequest& request,
-    absl::Time arrival, absl::Time deadline) {
-  absl::StatusOr<ValidatedTranslate> validated =
-      backend.validator->ValidateTranslate(request);
+namespace {
+
+absl::StatusOr<v1::TranslateResponse> RunValidated(
+    const ServingBackend& backend,
+    const absl::StatusOr<ValidatedTranslate>& validated, absl::Time arrival,
+    absl::Time deadline) {
   if (!validated.ok()) return validated.status();
   WaitingTranslateSink sink;
   auto task = std::make_shared<TranslateTask>(
@@ -52,6 +56,47 @@ absl::StatusOr<v1::TranslateResponse> RunTranslate(
     return scheduled;
   }
   return sink.Wait();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::TranslateResponse> RunTranslate(
+    const ServingBackend& backend, const v1::TranslateRequest& request,
+    absl::Time arrival, absl::Time deadline) {
+  return RunValidated(backend, backend.validator->ValidateTranslate(request),
+                      arrival, deadline);
+}
+
+absl::StatusOr<v1::TranslateDocumentResponse> RunDocument(
+    const ServingBackend& backend, const v1::TranslateDocumentRequest& request,
+    absl::Time arrival, absl::Time deadline) {
+  const DocumentLimits limits;
+  ASSIGN_OR_RETURN(const DocumentJob job,
+                   PlanDocument(request,
+                                backend.validator->DocumentLanguage(
+                                    request.source_language()),
+                                limits));
+  v1::TranslateResponse translated;
+  translated.set_model(backend.name);
+  if (job.sentences.segments_size() > 0) {
+    absl::StatusOr<ValidatedTranslate> validated =
+        backend.validator->ValidateTranslate(job.sentences,
+                                             limits.max_sentences);
+    if (!validated.ok()) {
+      return absl::Status(validated.status().code(),
+                          AsDocumentMessage(validated.status().message()));
+    }
+    ASSIGN_OR_RETURN(translated,
+                     RunValidated(backend, validated, arrival, deadline));
+  }
+  absl::StatusOr<v1::TranslateDocumentResponse> document =
+      RenderDocument(job, translated);
+  if (!document.ok()) {
+    return absl::InternalError(
+        absl::StrCat("the translated document could not be rebuilt: ",
+                     document.status().message()));
+  }
+  return document;
 }
 
 absl::StatusOr<std::shared_ptr<GenerateStream>> GenerateStream::Start(

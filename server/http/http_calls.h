@@ -26,6 +26,12 @@ absl::StatusOr<v1::TranslateResponse> RunTranslate(
     const ServingBackend& backend, const v1::TranslateRequest& request,
     absl::Time arrival, absl::Time deadline);
 
+// TranslateDocument: the document's sentences as one Translate, then the
+// document rebuilt (document_request.h).
+absl::StatusOr<v1::TranslateDocumentResponse> RunDocument(
+    const ServingBackend& backend, const v1::TranslateDocumentRequest& request,
+    absl::Time arrival, absl::Time deadline);
+
 // One Generate, its messages queued for the thread that writes them.
 class GenerateStream final : public GenerateSink {
  public:

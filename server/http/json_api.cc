@@ -76,6 +76,25 @@ absl::Status Translate(const CallEnvironment& environment,
   return absl::OkStatus();
 }
 
+absl::Status TranslateDocument(const CallEnvironment& environment,
+                               const httplib::Request& request,
+                               absl::Time arrival, CallRecord* record,
+                               httplib::Response& response) {
+  RETURN_IF_ERROR(AuthorizeHttp(environment, request, "", &record->caller));
+  ASSIGN_OR_RETURN(const absl::Time deadline, HttpDeadline(request, arrival));
+  v1::TranslateDocumentRequest parsed;
+  RETURN_IF_ERROR(ParseJsonBody(request.body, &parsed));
+  ASSIGN_OR_RETURN(std::shared_ptr<const ServingBackend> backend,
+                   environment.backend(parsed.model()));
+  record->model = backend->name;
+  ASSIGN_OR_RETURN(v1::TranslateDocumentResponse answer,
+                   RunDocument(*backend, parsed, arrival, deadline));
+  environment.ChargeTokens(record->caller, answer.usage().input_tokens() +
+                                               answer.usage().output_tokens());
+  response.set_content(ToJson(answer), kJson);
+  return absl::OkStatus();
+}
+
 // One Server-Sent Events stream: what the content provider and its
 // releaser share (both run on the connection's worker thread).
 struct EventStream {
@@ -181,6 +200,15 @@ void AddJsonApiRoutes(const CallEnvironment* environment,
                [&](absl::Time arrival, CallRecord* record) {
                  return Translate(*environment, request, arrival, record,
                                   response);
+               });
+  });
+  server.Post("/v1/translate_document", [environment](
+                                            const httplib::Request& request,
+                                            httplib::Response& response) {
+    AnswerCall(*environment, "TranslateDocument", response, ErrorShape::kGlossa,
+               [&](absl::Time arrival, CallRecord* record) {
+                 return TranslateDocument(*environment, request, arrival,
+                                          record, response);
                });
   });
   server.Post("/v1/generate", [environment](const httplib::Request& request,

@@ -89,11 +89,23 @@ void RequestValidator::ReadSampling(const v1::SamplingOptions& sampling,
   options->seed = sampling.has_seed() ? sampling.seed() : RandomSeed();
 }
 
+std::string RequestValidator::DocumentLanguage(
+    absl::string_view requested) const {
+  if (!requested.empty()) return std::string(requested);
+  if (!named_pair_.source.empty()) return named_pair_.source;
+  return engine_->languages().default_source;
+}
+
 absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
     const v1::TranslateRequest& request) const {
+  return ValidateTranslate(request, limits_.max_segments);
+}
+
+absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
+    const v1::TranslateRequest& request, int max_segments) const {
   const int count = request.segments_size();
-  RETURN_IF_ERROR(CheckCount("segments", count, 1, limits_.max_segments,
-                             "texts (max_segments)"));
+  RETURN_IF_ERROR(
+      CheckCount("segments", count, 1, max_segments, "texts (max_segments)"));
 
   ValidatedTranslate validated;
   const v1::TranslateOptions& in = request.options();
@@ -125,6 +137,8 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
     options.no_repeat_ngram_size = in.no_repeat_ngram_size();
   }
   if (in.has_early_stopping()) options.early_stopping = in.early_stopping();
+  options.return_alignments = in.return_alignments();
+  if (in.has_alignment_layer()) options.alignment_layer = in.alignment_layer();
   ASSIGN_OR_RETURN(
       validated.languages,
       ResolveLanguages(request.source_language(), request.target_language()));
@@ -136,6 +150,7 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
       model::OptionFieldNames::WithPrefix("options.")));
   validated.return_scores = in.return_scores();
   validated.return_token_logprobs = in.return_token_logprobs();
+
   validated.cacheable = (!in.has_use_cache() || in.use_cache()) &&
                         !(options.sampling && !in.sampling().has_seed());
 
@@ -147,6 +162,19 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
                          limits_.max_input_tokens, validated.languages));
   }
   RETURN_IF_ERROR(ReadForcedOutput(request, &validated));
+  if (options.return_alignments) {
+    validated.source_spans.resize(count);
+    for (int i = 0; i < count; ++i) {
+      if (validated.segments[i].blank) continue;
+      absl::StatusOr<std::vector<model::TokenSpan>> spans =
+          engine_->SourceSpans(request.segments(i), validated.languages);
+      if (!spans.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "options.return_alignments: ", spans.status().message()));
+      }
+      validated.source_spans[i] = *std::move(spans);
+    }
+  }
   return validated;
 }
 
@@ -192,6 +220,13 @@ absl::Status RequestValidator::ReadForcedOutput(
     for (const int t : ApplicableTerms(terms, request.segments(i))) {
       options.constraints.push_back(terms[t].target);
       validated->applied_terms[i].push_back(t);
+    }
+    if (!options.constraints.empty() && !in.has_length_penalty()) {
+      // While a term is missing, end-of-sentence is banned, so a hypothesis
+      // that wanted to end goes on with cheap filler ("The house is small.
+      // / The building is small."); dividing by length rewards it. Ranked
+      // by total log-probability instead, the term lands in place.
+      options.length_penalty = 0.0f;
     }
     if (options.target_prefix.empty() && options.constraints.empty()) continue;
     RETURN_IF_ERROR(engine_->ValidateOptions(options, limits, fields));

@@ -42,6 +42,9 @@ struct ValidatedTranslate {
   std::vector<std::vector<int>> applied_terms;
   bool return_scores = false;
   bool return_token_logprobs = false;
+  // With options.return_alignments: per segment, the byte range of its
+  // text each source token covers (Engine::SourceSpans).
+  std::vector<std::vector<model::TokenSpan>> source_spans;
   // Whether its segments may come from and go to the translation cache:
   // options.use_cache unset or true, and not sampling without a seed.
   bool cacheable = true;
@@ -75,6 +78,10 @@ class RequestValidator {
 
   absl::StatusOr<ValidatedTranslate> ValidateTranslate(
       const v1::TranslateRequest& request) const;
+  // The same with another bound on the segment count (a document's
+  // sentences).
+  absl::StatusOr<ValidatedTranslate> ValidateTranslate(
+      const v1::TranslateRequest& request, int max_segments) const;
   absl::StatusOr<ValidatedGenerate> ValidateGenerate(
       const v1::GenerateRequest& request) const;
 
@@ -82,6 +89,11 @@ class RequestValidator {
   // model named "<src>-<tgt>" also takes its own pair's codes.
   absl::StatusOr<model::LanguageChoice> ResolveLanguages(
       absl::string_view source, absl::string_view target) const;
+
+  // The language whose sentence rules split a document: the requested
+  // source language, else the one the model's name or tokenizer gives
+  // (empty when neither does).
+  std::string DocumentLanguage(absl::string_view requested) const;
 
   // The limits in force (token limits capped by the model).
   const RequestLimits& limits() const { return limits_; }

@@ -5,6 +5,32 @@
 #include "server/requests/controlled_decoding.h"
 
 namespace glossa::server {
+namespace {
+
+void SetSourceSpan(const std::vector<model::TokenSpan>& spans, int token,
+                   v1::AlignmentLink* link) {
+  if (token < 0 || token >= static_cast<int>(spans.size())) return;
+  link->set_source_begin(spans[token].begin);
+  link->set_source_end(spans[token].end);
+}
+
+}  // namespace
+
+void TranslateTask::AddAlignments(
+    const model::Hypothesis& hypothesis,
+    const std::vector<model::TokenSpan>& source_spans,
+    v1::Hypothesis* out) const {
+  const std::vector<model::TokenSpan> target_spans =
+      engine_->TargetSpans(hypothesis.token_ids);
+  for (size_t t = 0; t < hypothesis.alignments.size(); ++t) {
+    v1::AlignmentLink* link = out->add_alignments();
+    link->set_target_token(static_cast<int>(t));
+    link->set_source_token(hypothesis.alignments[t]);
+    SetSourceSpan(source_spans, hypothesis.alignments[t], link);
+    link->set_target_begin(target_spans[t].begin);
+    link->set_target_end(target_spans[t].end);
+  }
+}
 
 TranslateTask::Plan TranslateTask::MakePlan(const ValidatedTranslate& request,
                                             TranslationCache* cache,
@@ -16,6 +42,9 @@ TranslateTask::Plan TranslateTask::MakePlan(const ValidatedTranslate& request,
     const model::DecodingOptions& options = request.OptionsFor(i);
     SegmentPlan& segment_plan = plan.segments.emplace_back();
     if (segment.blank) continue;
+    if (i < request.source_spans.size()) {
+      segment_plan.source_spans = request.source_spans[i];
+    }
     if (i < request.applied_terms.size()) {
       segment_plan.applied_terms = request.applied_terms[i];
       segment_plan.constraints = options.constraints;
@@ -95,6 +124,13 @@ void TranslateTask::OnComplete(absl::Status status) {
       for (int k = 0; k < translation->terms_size(); ++k) {
         translation->mutable_terms(k)->set_term(plan.applied_terms[k]);
       }
+      // Texts that differ only in what tokenizing drops (spacing) share an
+      // entry: source byte ranges are this text's own.
+      for (v1::Hypothesis& hypothesis : *translation->mutable_hypotheses()) {
+        for (v1::AlignmentLink& link : *hypothesis.mutable_alignments()) {
+          SetSourceSpan(plan.source_spans, link.source_token(), &link);
+        }
+      }
       input_tokens += translation->input_tokens();
       output_tokens += translation->output_tokens();
       continue;
@@ -117,6 +153,12 @@ void TranslateTask::OnComplete(absl::Status status) {
           token->set_logprob(hypothesis.token_logprobs[t]);
         }
         token->set_index(static_cast<int>(t));
+      }
+    }
+    if (!plan.source_spans.empty()) {
+      for (int h = 0; h < translation->hypotheses_size(); ++h) {
+        AddAlignments(outcome.hypotheses[h], plan.source_spans,
+                      translation->mutable_hypotheses(h));
       }
     }
     for (size_t k = 0; k < plan.applied_terms.size(); ++k) {

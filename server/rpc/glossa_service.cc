@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "server/rpc/call_metadata.h"
+#include "server/rpc/document_reactor.h"
 #include "server/rpc/generate_reactor.h"
 #include "server/rpc/grpc_buffers.h"
 #include "server/rpc/grpc_status.h"
@@ -15,6 +16,14 @@ grpc::ServerUnaryReactor* GlossaService::Translate(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
   auto* reactor = new TranslateReactor(environment_, context, response);
+  reactor->Start(*request);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GlossaService::TranslateDocument(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  auto* reactor = new DocumentReactor(environment_, context, response);
   reactor->Start(*request);
   return reactor;
 }

@@ -15,11 +15,12 @@ namespace glossa::server {
 // request_parser.h.
 using RawGlossaService = v1::Glossa::WithRawCallbackMethod_Translate<
     v1::Glossa::WithRawCallbackMethod_Generate<
-        v1::Glossa::WithRawCallbackMethod_GetModelInfo<
-            v1::Glossa::WithRawCallbackMethod_ListModels<
-                v1::Glossa::WithRawCallbackMethod_LoadModel<
-                    v1::Glossa::WithRawCallbackMethod_UnloadModel<
-                        v1::Glossa::Service>>>>>>;
+        v1::Glossa::WithRawCallbackMethod_TranslateDocument<
+            v1::Glossa::WithRawCallbackMethod_GetModelInfo<
+                v1::Glossa::WithRawCallbackMethod_ListModels<
+                    v1::Glossa::WithRawCallbackMethod_LoadModel<
+                        v1::Glossa::WithRawCallbackMethod_UnloadModel<
+                            v1::Glossa::Service>>>>>>>;
 
 // The glossa.v1.Glossa service (gRPC callback API). Handlers parse and
 // validate on the gRPC thread, hand work to the Scheduler and return; the
@@ -33,6 +34,9 @@ class GlossaService final : public RawGlossaService {
   grpc::ServerUnaryReactor* Translate(grpc::CallbackServerContext* context,
                                       const grpc::ByteBuffer* request,
                                       grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* TranslateDocument(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Generate(
       grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) override;

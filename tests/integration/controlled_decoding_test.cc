@@ -146,6 +146,9 @@ TEST_F(ControlledDecodingTest, TerminologyIsMetOnHeldOutSentences) {
   const std::vector<std::string> english = ReadLines("test.en");
   ASSERT_EQ(german.size(), english.size());
   int applied = 0, met = 0, unchanged = 0, pairs = 0;
+  // How much longer terms make the output (filler after a finished
+  // sentence would show here).
+  size_t free_bytes = 0, constrained_bytes = 0;
   for (size_t i = 0; i + 1 < german.size() && pairs < 60; ++i) {
     const std::string& sentence = german[i];
     const std::string& partner = german[i + 1];
@@ -182,14 +185,19 @@ TEST_F(ControlledDecodingTest, TerminologyIsMetOnHeldOutSentences) {
         << sentence << " | term " << source << "=" << target << " | "
         << Best(response, 0);
     if (constrained.terms(0).met() && in_text) ++met;
+    free_bytes += free_output.size() + target.size();
+    constrained_bytes += Best(response, 0).size();
     EXPECT_EQ(response.translations(1).terms_size(), 0);
     EXPECT_EQ(Best(response, 1), Best(alone, 1)) << partner;
     if (Best(response, 1) == Best(alone, 1)) ++unchanged;
   }
   std::printf(
-      "terminology: %d of %d terms met (beam 4), %d of %d "
-      "unconstrained neighbours unchanged\n",
-      met, applied, unchanged, pairs);
+      "terminology: %d of %d terms met (beam 4), %d of %d unconstrained "
+      "neighbours unchanged; constrained outputs are %.2fx the bytes of the "
+      "free ones plus their term\n",
+      met, applied, unchanged, pairs,
+      static_cast<double>(constrained_bytes) /
+          static_cast<double>(std::max<size_t>(free_bytes, 1)));
   EXPECT_GE(pairs, 50);
   EXPECT_EQ(met, applied);
 }
@@ -241,6 +249,49 @@ TEST_F(ControlledDecodingTest, TokenLogprobsAddUpToTheScore) {
       EXPECT_GT(best.score(), sum - 20.0) << "beam " << beam_size;
     }
   }
+}
+
+// Word alignments: every link's ranges lie in their texts, and on a
+// hand-checked sentence the content words align to their translations.
+TEST_F(ControlledDecodingTest, AlignmentsLinkTheTranslatedWords) {
+  const std::vector<std::string> segments = {"Das Haus ist klein.",
+                                             "Ich habe heute keine Zeit."};
+  for (const int beam_size : {1, 4}) {
+    v1::TranslateRequest request = Beam(segments, beam_size);
+    request.mutable_options()->set_return_alignments(true);
+    const v1::TranslateResponse response = Translate(request);
+    ASSERT_EQ(response.translations_size(), 2);
+    std::vector<std::string> pairs;
+    for (int s = 0; s < 2; ++s) {
+      const v1::Hypothesis& best = response.translations(s).hypotheses(0);
+      ASSERT_EQ(best.alignments_size(), best.num_tokens());
+      for (int t = 0; t < best.alignments_size(); ++t) {
+        const v1::AlignmentLink& link = best.alignments(t);
+        EXPECT_EQ(link.target_token(), t);
+        ASSERT_LE(link.source_begin(), link.source_end());
+        ASSERT_LE(link.source_end(), static_cast<int>(segments[s].size()));
+        ASSERT_LE(link.target_begin(), link.target_end());
+        ASSERT_LE(link.target_end(), static_cast<int>(best.text().size()));
+        pairs.push_back(absl::StrCat(
+            segments[s].substr(link.source_begin(),
+                               link.source_end() - link.source_begin()),
+            "=",
+            best.text().substr(link.target_begin(),
+                               link.target_end() - link.target_begin())));
+      }
+    }
+    for (const char* pair : {"Haus=house", "klein=small", "Zeit=time"}) {
+      EXPECT_THAT(pairs, ::testing::Contains(pair)) << "beam " << beam_size;
+    }
+  }
+  v1::TranslateRequest bad = Beam({"Das Haus."});
+  bad.mutable_options()->set_return_alignments(true);
+  bad.mutable_options()->set_alignment_layer(99);
+  v1::TranslateResponse response;
+  const grpc::Status status = Call(bad, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("options.alignment_layer must be in"));
 }
 
 TEST_F(ControlledDecodingTest, BadControlsAreRejectedWithAReason) {

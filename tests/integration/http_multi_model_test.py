@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The HTTP front-end with several models, from the outside: Python's own HTTP
 client against a real glossa-server serving the bundled de-en model beside the
-tiny fixture as "de-fr", and controlled decoding (target prefixes,
-terminology, token log-probabilities) through the JSON API.
+tiny fixture as "de-fr"; controlled decoding (target prefixes, terminology,
+token log-probabilities) and whole documents through the JSON API.
 
 Usage: http_multi_model_test.py SERVER_BINARY MODEL_DIR STUBS_DIR
 """
@@ -129,6 +129,22 @@ class ControlledDecodingHttpTest(unittest.TestCase):
         tokens = second["hypotheses"][0]["tokens"]
         self.assertEqual(len(tokens), second["hypotheses"][0]["numTokens"])
         self.assertTrue(all(t["logprob"] <= 0 for t in tokens))
+
+    def test_translate_document_route(self):
+        page = ('<p>Ich habe einen <b>kleinen Hund</b>.</p>\n'
+                '<!-- bleibt --><code>Das Haus</code>')
+        status, body = self.server.json("POST", "/v1/translate_document", {
+            "document": page, "format": "DOCUMENT_FORMAT_HTML",
+            "options": {"beamSize": 4}})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["sentences"], 1)
+        self.assertIn("<b>", body["document"])
+        self.assertTrue(body["document"].endswith(
+            "</p>\n<!-- bleibt --><code>Das Haus</code>"), body["document"])
+        status, body = self.server.json("POST", "/v1/translate_document", {
+            "document": "Gut.\n" * 2100})
+        self.assertEqual(status, 400, body)
+        self.assertIn("sentences", body["error"]["message"])
 
     def test_bad_controls_are_400_with_the_field(self):
         for body, says in [

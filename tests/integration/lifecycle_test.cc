@@ -254,8 +254,9 @@ TEST(LifecycleTest, ReflectionDescribesTheService) {
           methods.push_back(method.name());
         }
         EXPECT_THAT(methods, ::testing::UnorderedElementsAre(
-                                 "Translate", "Generate", "GetModelInfo",
-                                 "ListModels", "LoadModel", "UnloadModel"));
+                                 "Translate", "Generate", "TranslateDocument",
+                                 "GetModelInfo", "ListModels", "LoadModel",
+                                 "UnloadModel"));
       }
     }
   }
