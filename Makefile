@@ -53,7 +53,7 @@ test-asan: deps
 # new inputs go to $(BUILD_DIR)-fuzz/corpus). A crash leaves its input in
 # $(BUILD_DIR)-fuzz/; add it to the corpus and make test replays it.
 FUZZ_SECONDS ?= 60
-FUZZERS = request model_files source_text http_body
+FUZZERS = request model_files source_text http_body document
 fuzz:
 	bash tools/install_deps.sh --with-fuzz
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(BUILD_DIR)-fuzz $(SANITIZER_FLAGS) \

@@ -215,6 +215,13 @@ v1::GenerateRequest GenerateRequestFromFlags(const std::string& text) {
   request.set_model(absl::GetFlag(FLAGS_model));
   request.set_text(text);
   request.set_target_prefix(absl::GetFlag(FLAGS_target_prefix));
+  if (absl::GetFlag(FLAGS_beam_size) != 0) {
+    request.set_beam_size(absl::GetFlag(FLAGS_beam_size));
+  }
+  if (absl::GetFlag(FLAGS_length_penalty) != 1.0) {
+    request.set_length_penalty(
+        static_cast<float>(absl::GetFlag(FLAGS_length_penalty)));
+  }
   request.set_source_language(absl::GetFlag(FLAGS_source_language));
   request.set_target_language(absl::GetFlag(FLAGS_target_language));
   if (absl::GetFlag(FLAGS_max_output_tokens) != 0) {

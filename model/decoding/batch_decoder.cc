@@ -166,7 +166,9 @@ absl::StatusOr<std::vector<SequenceEvent>> BatchDecoder::Step() {
   }
   std::vector<SequenceEvent> events;
   for (SequenceEvent& event : step_events) {
-    if (event.has_token || event.finished) events.push_back(std::move(event));
+    if (event.has_token || event.finished || !event.stable_tokens.empty()) {
+      events.push_back(std::move(event));
+    }
   }
   sequences_.erase(
       std::remove_if(sequences_.begin(), sequences_.end(),

@@ -18,11 +18,17 @@ namespace glossa::model {
 struct SequenceEvent {
   uint64_t sequence_id = 0;
   // Greedy and sampled sequences stream: the token chosen this step (never
-  // EOS) and its log-probability. Beam sequences have no stream; has_token
-  // is false for them.
+  // EOS) and its log-probability. Beam sequences report stable_tokens below
+  // instead; has_token is false for them.
   bool has_token = false;
   int token_id = -1;
   float logprob = 0.0f;
+  // Beam search: the tokens that became final this step, because every
+  // live beam and every finished hypothesis now starts with them (the
+  // result will too), with the scores the search gave them. The rest of
+  // the result comes with `hypotheses` when the search ends.
+  std::vector<int> stable_tokens;
+  std::vector<float> stable_logprobs;
   // Set when the sequence finished this step; it has left the batch.
   bool finished = false;
   // Set (with `finished`) when the model's scores for the sequence were

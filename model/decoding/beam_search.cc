@@ -57,6 +57,19 @@ bool BeamHypotheses::IsDoneFor(int count, double best_running_sum_logprobs,
   return scores[count - 1] >= best_attainable;
 }
 
+int BeamHypotheses::CommonPrefix(const std::vector<int>& tokens,
+                                 int at_most) const {
+  int common = std::min(at_most, static_cast<int>(tokens.size()));
+  for (const Finished& kept : hypotheses_) {
+    const std::vector<int>& other = kept.hypothesis.token_ids;
+    common = std::min(common, static_cast<int>(other.size()));
+    int i = 0;
+    while (i < common && other[i] == tokens[i]) ++i;
+    common = i;
+  }
+  return common;
+}
+
 std::vector<Hypothesis> BeamHypotheses::Best(int count) const {
   std::vector<Finished> sorted = hypotheses_;
   std::stable_sort(

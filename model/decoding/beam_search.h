@@ -39,6 +39,8 @@ class BeamHypotheses {
   // Best first.
   std::vector<Hypothesis> Best(int count) const;
   int size() const { return static_cast<int>(hypotheses_.size()); }
+  // How many leading tokens every kept hypothesis shares with `tokens`.
+  int CommonPrefix(const std::vector<int>& tokens, int at_most) const;
 
  private:
   int num_beams_;

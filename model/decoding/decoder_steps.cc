@@ -284,6 +284,29 @@ void BatchDecoder::StepBeam(const ModelConfig& config, float* logits,
     }
   }
   sequence.beams = std::move(beams);
+
+  // What can no longer change: the prefix every live beam and every kept
+  // hypothesis (the result is one of them, or a descendant of a live beam)
+  // shares.
+  const std::vector<int>& first = sequence.beams.front().tokens;
+  int common = static_cast<int>(first.size());
+  for (const auto& beam : sequence.beams) {
+    int i = 0;
+    while (i < common && i < static_cast<int>(beam.tokens.size()) &&
+           beam.tokens[i] == first[i]) {
+      ++i;
+    }
+    common = i;
+  }
+  common = sequence.finished->CommonPrefix(first, common);
+  if (sequence.unmet != nullptr) {
+    common = sequence.unmet->CommonPrefix(first, common);
+  }
+  for (; sequence.stable < common; ++sequence.stable) {
+    event.stable_tokens.push_back(first[sequence.stable]);
+    event.stable_logprobs.push_back(
+        sequence.beams.front().logprobs[sequence.stable]);
+  }
 }
 
 }  // namespace glossa::model

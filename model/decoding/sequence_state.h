@@ -41,6 +41,7 @@ struct BatchDecoder::Sequence {
   std::unique_ptr<BeamHypotheses> unmet;
   std::mt19937_64 rng;
   int generated = 0;  // tokens generated per beam so far
+  int stable = 0;     // beam search: leading tokens reported final
   bool done = false;  // finished this step; leaves the batch after it
   // Caches set aside for the first beam-search step, which turns one beam
   // into num_beams.

@@ -35,6 +35,21 @@ bool GenerateTask::OnToken(int index, int token_id, float logprob) {
 
 void GenerateTask::OnSequenceFinished(int index, SequenceOutcome outcome) {
   finished_ = true;
+  // Beam search streams what became final as it went; the rest of the best
+  // hypothesis follows now, token by token as if decoded (greedy and
+  // sampled sequences have streamed all of theirs).
+  if (!outcome.hypotheses.empty()) {
+    const model::Hypothesis& best = outcome.hypotheses.front();
+    for (size_t t = generated_; t < best.token_ids.size(); ++t) {
+      const float logprob =
+          t < best.token_logprobs.size() ? best.token_logprobs[t] : 0.0f;
+      if (!OnToken(index, best.token_ids[t], logprob)) {
+        outcome.end = SequenceEnd::kStop;
+        outcome.hypotheses.clear();
+        break;
+      }
+    }
+  }
   // A stop sequence ends the stream with what was streamed; otherwise the
   // decoder's count holds (the end-of-sentence step included).
   output_tokens_ =

@@ -240,9 +240,14 @@ absl::StatusOr<ValidatedGenerate> RequestValidator::ValidateGenerate(
   ValidatedGenerate validated;
   model::DecodingOptions& options = validated.options;
   options = defaults_;
-  // Generate streams one sequence: greedy or sampled, never beam search.
+  // Generate is greedy unless it asks for beams (whose final prefix it
+  // streams) or sampling.
   options.beam_size = 1;
   if (request.has_sampling()) ReadSampling(request.sampling(), &options);
+  if (request.has_beam_size()) options.beam_size = request.beam_size();
+  if (request.has_length_penalty()) {
+    options.length_penalty = request.length_penalty();
+  }
   if (request.has_max_new_tokens()) {
     options.max_output_tokens = request.max_new_tokens();
   }

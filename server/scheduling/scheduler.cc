@@ -373,24 +373,32 @@ bool Scheduler::StepDecoder() {
     TaskState* state = sequence.owner;
     const bool observed =
         metrics_ != nullptr && state->task->counts_in_metrics();
+    // Greedy and sampled sequences stream their token; beam search the
+    // tokens that became final.
     if (event.has_token) {
+      event.stable_tokens.assign(1, event.token_id);
+      event.stable_logprobs.assign(1, event.logprob);
+    }
+    bool stopped = false;
+    for (size_t t = 0; t < event.stable_tokens.size() && !stopped; ++t) {
       ++sequence.generated;
       if (observed) {
         metrics_->AddOutputTokens(1);
         if (!state->first_token) {
           metrics_->ObserveTimeToFirstToken(now - state->task->arrival());
-        } else if (sequence.generated > 1) {
+        } else if (sequence.generated > 1 && t == 0) {
           metrics_->ObserveInterToken(now - sequence.last_token);
         }
       }
       state->first_token = true;
       sequence.last_token = now;
-      if (!state->task->OnToken(sequence.index, event.token_id,
-                                event.logprob)) {
-        decoder_->Remove(event.sequence_id);
-        FinishSequence(event.sequence_id, {SequenceEnd::kStop, {}});
-        continue;
-      }
+      stopped = !state->task->OnToken(sequence.index, event.stable_tokens[t],
+                                      event.stable_logprobs[t]);
+    }
+    if (stopped) {
+      decoder_->Remove(event.sequence_id);
+      FinishSequence(event.sequence_id, {SequenceEnd::kStop, {}});
+      continue;
     }
     if (event.failed) {
       // The model's scores were NaN or infinite: no text may come of them.
@@ -403,8 +411,8 @@ bool Scheduler::StepDecoder() {
       const bool eos = event.finish_reason == model::FinishReason::kEos;
       if (observed && !event.hypotheses.empty()) {
         // What the sequence cost beyond the tokens already streamed: the
-        // end-of-sentence step when there was one, and for beam search,
-        // which streams nothing, the whole best hypothesis.
+        // end-of-sentence step when there was one, and for beam search the
+        // tail that was not yet final.
         metrics_->AddOutputTokens(
             std::max(0, model::Engine::OutputTokens(event.hypotheses.front()) -
                             sequence.generated));

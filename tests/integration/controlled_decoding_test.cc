@@ -137,6 +137,58 @@ TEST_F(ControlledDecodingTest, GenerateStreamsTheTargetPrefix) {
   EXPECT_GT(tokens, 2);
 }
 
+// Generate with beams streams what became final; all together it is the
+// unary beam result token for token.
+TEST_F(ControlledDecodingTest, GenerateWithBeamsStreamsTheBeamResult) {
+  const std::vector<std::string> german = ReadLines("test.de");
+  int compared = 0;
+  for (size_t i = 0; i < german.size() && compared < 12; ++i) {
+    if (german[i].size() > 160) continue;
+    ++compared;
+    v1::TranslateRequest unary = Beam({german[i]});
+    unary.mutable_options()->set_return_token_logprobs(true);
+    const v1::TranslateResponse translated = Translate(unary);
+    ASSERT_EQ(translated.translations_size(), 1);
+    const v1::Hypothesis& best = translated.translations(0).hypotheses(0);
+
+    v1::GenerateRequest request;
+    request.set_text(german[i]);
+    request.set_beam_size(4);
+    auto context = ContextWithTimeout();
+    auto reader = stub_->Generate(context.get(), request);
+    v1::GenerateResponse message;
+    std::vector<int> ids;
+    std::string streamed, result;
+    while (reader->Read(&message)) {
+      streamed += message.text();
+      if (message.has_token()) {
+        EXPECT_EQ(message.token().index(), static_cast<int>(ids.size()));
+        ids.push_back(message.token().id());
+      }
+      if (message.has_result()) result = message.result().text();
+    }
+    ASSERT_TRUE(reader->Finish().ok()) << german[i];
+    std::vector<int> expected;
+    for (const v1::Token& token : best.tokens()) expected.push_back(token.id());
+    EXPECT_EQ(ids, expected) << german[i];
+    EXPECT_EQ(result, best.text()) << german[i];
+    EXPECT_EQ(streamed, result);
+  }
+  v1::GenerateRequest sampled;
+  sampled.set_text("Das Haus.");
+  sampled.set_beam_size(4);
+  sampled.mutable_sampling()->set_seed(1);
+  auto context = ContextWithTimeout();
+  auto reader = stub_->Generate(context.get(), sampled);
+  v1::GenerateResponse message;
+  while (reader->Read(&message)) {
+  }
+  const grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("beam_size must be 1 when sampling"));
+}
+
 // The acceptance test of terminology: on held-out sentences, each request
 // holds a sentence with a term whose source occurs only in it, and the
 // next sentence, which the term does not apply to. The term is a word of

@@ -262,3 +262,51 @@ TEST(BatchDecoderTest, RejectsOutOfRangeSourceIds) {
 
 }  // namespace
 }  // namespace glossa::model
+
+namespace glossa::model {
+namespace {
+
+// Beam search reports tokens as they become final: what it reports is
+// always a prefix of the result, the result's tokens come in order, and on
+// long outputs some arrive before the search ends.
+TEST(BatchDecoderTest, BeamSearchReportsTheFinalPrefixAsItGrows) {
+  auto model = SmallModel(false);
+  int reported_early = 0;
+  for (const int beam_size : {2, 4}) {
+    for (size_t s = 0; s < Sources().size(); ++s) {
+      DecodingOptions options;
+      options.beam_size = beam_size;
+      options.max_output_tokens = 24;
+      options.min_output_tokens = 12;
+      BatchDecoder decoder(model);
+      ASSERT_TRUE(decoder.Add({{Sources()[s], options}}).ok());
+      std::vector<int> stable;
+      std::vector<Hypothesis> result;
+      int steps = 0;
+      while (decoder.num_sequences() > 0) {
+        auto events = decoder.Step();
+        ASSERT_TRUE(events.ok());
+        ++steps;
+        for (SequenceEvent& event : *events) {
+          EXPECT_FALSE(event.has_token);
+          EXPECT_EQ(event.stable_tokens.size(), event.stable_logprobs.size());
+          if (!event.finished && !event.stable_tokens.empty()) {
+            reported_early += steps < 24 ? 1 : 0;
+          }
+          stable.insert(stable.end(), event.stable_tokens.begin(),
+                        event.stable_tokens.end());
+          if (event.finished) result = std::move(event.hypotheses);
+        }
+      }
+      ASSERT_FALSE(result.empty());
+      const std::vector<int>& best = result.front().token_ids;
+      ASSERT_LE(stable.size(), best.size());
+      EXPECT_TRUE(std::equal(stable.begin(), stable.end(), best.begin()))
+          << "beam " << beam_size << " source " << s;
+    }
+  }
+  EXPECT_GT(reported_early, 0);
+}
+
+}  // namespace
+}  // namespace glossa::model
