@@ -13,11 +13,11 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "base/utf8.h"
-#include "server/http/html_text.h"
 #include "server/http/http_calls.h"
 #include "server/http/http_request.h"
 #include "server/http/http_status.h"
 #include "server/http/language_names.h"
+#include "server/requests/document_request.h"
 #include "server/requests/model_languages.h"
 
 namespace glossa::server {
@@ -256,26 +256,39 @@ absl::Status Translate(const CallEnvironment& environment,
   translate.set_model(backend->name);
   ASSIGN_OR_RETURN(const absl::Time deadline, HttpDeadline(http, arrival));
 
-  // One segment per q, or per text run of each q's HTML.
-  std::vector<std::vector<HtmlPiece>> documents;
+  // One segment per q, or per sentence of each q's HTML (the document
+  // library's: inline markup inside a sentence follows its words).
+  std::vector<DocumentJob> documents;
   for (const std::string& q : request.q) {
     if (!request.html) {
       translate.add_segments(q);
       continue;
     }
-    documents.push_back(SplitHtml(q));
-    for (const HtmlPiece& piece : documents.back()) {
-      if (piece.is_text) translate.add_segments(piece.value);
+    v1::TranslateDocumentRequest document;
+    document.set_document(q);
+    document.set_format(v1::DOCUMENT_FORMAT_HTML);
+    ASSIGN_OR_RETURN(DocumentJob job,
+                     PlanDocument(document,
+                                  backend->validator->DocumentLanguage(
+                                      translate.source_language()),
+                                  DocumentLimits()));
+    for (const std::string& sentence : job.sentences.segments()) {
+      translate.add_segments(sentence);
     }
+    documents.push_back(std::move(job));
   }
+  if (request.html) translate.mutable_options()->set_return_alignments(true);
   const int choices = request.alternatives + 1;
   if (request.alternatives > 0) {
     translate.mutable_options()->set_beam_size(
         std::max(choices, kAlternativesBeam));
     translate.mutable_options()->set_num_hypotheses(choices);
   }
-  ASSIGN_OR_RETURN(v1::TranslateResponse answer,
-                   RunTranslate(*backend, translate, arrival, deadline));
+  v1::TranslateResponse answer;  // none needed when no q has a sentence
+  if (translate.segments_size() > 0) {
+    ASSIGN_OR_RETURN(answer,
+                     RunTranslate(*backend, translate, arrival, deadline));
+  }
   environment.ChargeTokens(record->caller, answer.usage().input_tokens() +
                                                answer.usage().output_tokens());
 
@@ -290,27 +303,18 @@ absl::Status Translate(const CallEnvironment& environment,
       }
       continue;
     }
+    const DocumentJob& job = documents[i];
     const int first = segment;
+    const int count = job.sentences.segments_size();
     int most = 1;
-    for (const HtmlPiece& piece : documents[i]) {
-      if (piece.is_text) {
-        most = std::max(most, answer.translations(segment++).hypotheses_size());
-      }
+    for (int s = first; s < first + count; ++s) {
+      most = std::max(most, answer.translations(s).hypotheses_size());
     }
+    segment += count;
     for (int k = 0; k < std::min(choices, most); ++k) {
-      std::string document;
-      int s = first;
-      for (const HtmlPiece& piece : documents[i]) {
-        if (!piece.is_text) {
-          document += piece.value;
-          continue;
-        }
-        absl::StrAppend(
-            &document, piece.leading_space,
-            EscapeHtmlText(HypothesisText(answer.translations(s++), k)),
-            piece.trailing_space);
-      }
-      texts[i].push_back(std::move(document));
+      ASSIGN_OR_RETURN(v1::TranslateDocumentResponse rendered,
+                       RenderDocument(job, answer, k, first));
+      texts[i].push_back(std::move(*rendered.mutable_document()));
     }
   }
 

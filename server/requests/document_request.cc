@@ -1,5 +1,6 @@
 #include "server/requests/document_request.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -36,13 +37,22 @@ absl::StatusOr<DocumentJob> PlanDocument(
 }
 
 absl::StatusOr<v1::TranslateDocumentResponse> RenderDocument(
-    const DocumentJob& job, const v1::TranslateResponse& translated) {
+    const DocumentJob& job, const v1::TranslateResponse& translated, int k,
+    int first) {
+  const int count = job.sentences.segments_size();
+  if (first + count > translated.translations_size()) {
+    return absl::InternalError(absl::StrCat(
+        "got ", translated.translations_size(), " translations for sentences ",
+        first, " to ", first + count - 1));
+  }
   std::vector<SentenceTranslation> translations;
-  translations.reserve(translated.translations_size());
-  for (const v1::Translation& translation : translated.translations()) {
+  translations.reserve(count);
+  for (int s = first; s < first + count; ++s) {
+    const v1::Translation& translation = translated.translations(s);
     SentenceTranslation& out = translations.emplace_back();
     if (translation.hypotheses_size() == 0) continue;
-    const v1::Hypothesis& best = translation.hypotheses(0);
+    const v1::Hypothesis& best =
+        translation.hypotheses(std::min(k, translation.hypotheses_size() - 1));
     out.text = best.text();
     for (const v1::AlignmentLink& link : best.alignments()) {
       if (link.source_end() <= link.source_begin() ||

@@ -29,10 +29,13 @@ absl::StatusOr<DocumentJob> PlanDocument(
     const v1::TranslateDocumentRequest& request, absl::string_view language,
     const DocumentLimits& limits);
 
-// The answer from the sentences' translations (the best hypothesis of
-// each).
+// The answer from the sentences' translations: hypothesis `k` of each
+// (the last one a sentence has when it has fewer), `first` the index of the
+// job's first sentence in `translated` (a response may hold several
+// documents' sentences).
 absl::StatusOr<v1::TranslateDocumentResponse> RenderDocument(
-    const DocumentJob& job, const v1::TranslateResponse& translated);
+    const DocumentJob& job, const v1::TranslateResponse& translated, int k = 0,
+    int first = 0);
 
 // A message about the sentence request, as the document's caller sees it:
 // "segments[3]" is the document's "sentences[3]".
