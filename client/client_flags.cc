@@ -83,6 +83,9 @@ ABSL_FLAG(std::string, terms_file, "",
 ABSL_FLAG(bool, token_logprobs, false,
           "translate: return every token's log-probability (--json shows "
           "them).");
+ABSL_FLAG(int, token_alternatives, 0,
+          "translate (greedy or sampling): with --token_logprobs, this many "
+          "most likely tokens per step (--json shows them).");
 ABSL_FLAG(bool, alignments, false,
           "translate: return word alignments (--json shows them; otherwise "
           "one 'source-target' word pair list per line).");
@@ -157,6 +160,7 @@ v1::TranslateOptions TranslateOptionsFromFlags() {
   options.set_return_scores(absl::GetFlag(FLAGS_scores));
   options.set_return_token_logprobs(absl::GetFlag(FLAGS_token_logprobs));
   options.set_return_alignments(absl::GetFlag(FLAGS_alignments));
+  options.set_token_alternatives(absl::GetFlag(FLAGS_token_alternatives));
   if (absl::GetFlag(FLAGS_alignment_layer) >= 0) {
     options.set_alignment_layer(absl::GetFlag(FLAGS_alignment_layer));
   }

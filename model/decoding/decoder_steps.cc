@@ -36,6 +36,14 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   // distribution; the rules below only restrict the choice.
   const float log_z = LogSumExp(logits, vocab);
   if (!std::isfinite(log_z)) return Fail(sequence, event);
+  // The step's most likely tokens, read before any rule changes the row.
+  std::vector<std::pair<int, float>> alternatives;
+  if (sequence.options.token_alternatives > 0) {
+    for (const auto& [logit, id] :
+         TopK(logits, vocab, sequence.options.token_alternatives)) {
+      alternatives.emplace_back(id, logit - log_z);
+    }
+  }
   const bool at_limit = sequence.generated + 1 >= sequence.max_output;
   // At the limit EOS is usually forced; it only counts as the model's own
   // choice if the model ranked it first anyway.
@@ -80,6 +88,9 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
     beam.sum_logprobs += logprob;
     beam.tokens.push_back(token);
     beam.logprobs.push_back(logprob);
+    if (sequence.options.token_alternatives > 0) {
+      beam.alternatives.push_back(std::move(alternatives));
+    }
     if (sequence.options.return_alignments) {
       beam.alignments.push_back(AttendedPosition(beam));
     }

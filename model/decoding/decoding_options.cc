@@ -30,7 +30,8 @@ OptionFieldNames OptionFieldNames::WithPrefix(const std::string& prefix) {
        {&names.beam_size, &names.num_hypotheses, &names.length_penalty,
         &names.max_output_tokens, &names.min_output_tokens, &names.sampling,
         &names.repetition_penalty, &names.no_repeat_ngram_size,
-        &names.target_prefix, &names.constraints, &names.alignment_layer}) {
+        &names.target_prefix, &names.constraints, &names.alignment_layer,
+        &names.token_alternatives}) {
     *name = prefix + *name;
   }
   for (std::string* name : {&names.temperature, &names.top_k, &names.top_p}) {
@@ -211,6 +212,18 @@ absl::Status ValidateDecodingOptions(const DecodingOptions& options,
   if (absl::Status s = ValidateForcedOutput(options, config, limits, fields);
       !s.ok()) {
     return s;
+  }
+  if (absl::Status s =
+          CheckRange(fields.token_alternatives, options.token_alternatives, 0,
+                     limits.max_token_alternatives, " (0 = none)");
+      !s.ok()) {
+    return s;
+  }
+  if (options.token_alternatives > 0 && options.beam_size > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(fields.token_alternatives,
+                     " needs greedy search or sampling (", fields.beam_size,
+                     " 1), got ", fields.beam_size, " ", options.beam_size));
   }
   if (absl::Status s =
           CheckRange(fields.alignment_layer, options.alignment_layer, -1,

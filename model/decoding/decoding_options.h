@@ -58,6 +58,11 @@ struct DecodingOptions {
   // earlier ones, whose argmax lags a word behind).
   bool return_alignments = false;
   int alignment_layer = -1;
+  // Greedy search and sampling: for every generated token, the this many
+  // most likely tokens of its step under the model's distribution (before
+  // the generation rules), with their log-probabilities. Beam search keeps
+  // no such record per beam: the validator refuses it there.
+  int token_alternatives = 0;
   // Hugging Face's RepetitionPenaltyLogitsProcessor: every token already in
   // the decoder sequence (start token included) has its score divided by
   // this when positive, multiplied when negative (raw logits in greedy
@@ -81,6 +86,7 @@ struct DecodingLimits {
   // Terminology: phrases per sequence, and tokens per phrase.
   int max_constraints = 16;
   int max_constraint_tokens = 32;
+  int max_token_alternatives = 10;
 };
 
 // What each option is called in the caller's API, so that one validator
@@ -101,6 +107,7 @@ struct OptionFieldNames {
   std::string target_prefix = "target_prefix";
   std::string constraints = "constraints";
   std::string alignment_layer = "alignment_layer";
+  std::string token_alternatives = "token_alternatives";
 
   // Every name with `prefix` in front ("options." -> "options.beam_size");
   // the sampling controls also get the sampling name ("options.sampling.").

@@ -1,6 +1,7 @@
 #ifndef GLOSSA_MODEL_DECODING_HYPOTHESIS_H_
 #define GLOSSA_MODEL_DECODING_HYPOTHESIS_H_
 
+#include <utility>
 #include <vector>
 
 namespace glossa::model {
@@ -24,6 +25,9 @@ struct Hypothesis {
   // source position (index into the encoder's input ids) its step attended
   // to most.
   std::vector<int> alignments = {};
+  // With DecodingOptions::token_alternatives: for each of token_ids, the
+  // step's most likely (id, log-probability) pairs, best first.
+  std::vector<std::vector<std::pair<int, float>>> alternatives = {};
 };
 
 enum class FinishReason { kEos, kLength };

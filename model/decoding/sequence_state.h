@@ -21,6 +21,8 @@ struct BatchDecoder::Sequence {
     std::vector<int> tokens;      // generated so far, no start token
     std::vector<float> logprobs;  // per token
     std::vector<int> alignments;  // per token, with return_alignments
+    // Per token, with token_alternatives (greedy and sampling only).
+    std::vector<std::vector<std::pair<int, float>>> alternatives;
     // This step's cross-attention weights (return_alignments only).
     std::vector<float> attention;
     float sum_logprobs = 0.0f;
@@ -67,7 +69,8 @@ inline int AttendedPosition(const Beam& beam) {
 template <typename Beam>
 inline Hypothesis HypothesisOf(const Beam& beam, float score,
                                bool ended_with_eos) {
-  return {beam.tokens, score, ended_with_eos, beam.logprobs, beam.alignments};
+  return {beam.tokens,   score,           ended_with_eos,
+          beam.logprobs, beam.alignments, beam.alternatives};
 }
 
 }  // namespace decoding_internal

@@ -139,6 +139,7 @@ absl::StatusOr<ValidatedTranslate> RequestValidator::ValidateTranslate(
   if (in.has_early_stopping()) options.early_stopping = in.early_stopping();
   options.return_alignments = in.return_alignments();
   if (in.has_alignment_layer()) options.alignment_layer = in.alignment_layer();
+  options.token_alternatives = in.token_alternatives();
   ASSIGN_OR_RETURN(
       validated.languages,
       ResolveLanguages(request.source_language(), request.target_language()));

@@ -153,6 +153,14 @@ void TranslateTask::OnComplete(absl::Status status) {
           token->set_logprob(hypothesis.token_logprobs[t]);
         }
         token->set_index(static_cast<int>(t));
+        if (t < hypothesis.alternatives.size()) {
+          for (const auto& [id, logprob] : hypothesis.alternatives[t]) {
+            v1::TokenAlternative* alternative = token->add_alternatives();
+            alternative->set_id(id);
+            alternative->set_logprob(logprob);
+            alternative->set_text(engine_->Decode({id}));
+          }
+        }
       }
     }
     if (!plan.source_spans.empty()) {

@@ -22,6 +22,8 @@ std::string TranslationCache::Key(uint64_t model_version,
                                   bool return_token_logprobs) {
   // Every field of DecodingOptions changes the output: one added there must
   // be added here, or two requests that differ in it would share an entry.
+  // The size check misses a field that fills padding (token_alternatives
+  // did); translation_cache_test changes every field.
   static_assert(sizeof(model::DecodingOptions) == 144,
                 "DecodingOptions changed: put the new field in the cache key");
   return absl::StrCat(
@@ -36,8 +38,10 @@ std::string TranslationCache::Key(uint64_t model_version,
                       absl::StrAppend(out, absl::StrJoin(phrase, " "));
                     }),
       ",", options.repetition_penalty, ",", options.no_repeat_ngram_size, ",",
-      options.early_stopping, ",", return_scores, ",", return_token_logprobs,
-      "|", absl::StrJoin(source_ids, " "));
+      options.early_stopping, ",", options.return_alignments, ",",
+      options.alignment_layer, ",", options.token_alternatives, ",",
+      return_scores, ",", return_token_logprobs, "|",
+      absl::StrJoin(source_ids, " "));
 }
 
 std::optional<v1::Translation> TranslationCache::Lookup(

@@ -346,6 +346,38 @@ TEST_F(ControlledDecodingTest, AlignmentsLinkTheTranslatedWords) {
               ::testing::HasSubstr("options.alignment_layer must be in"));
 }
 
+TEST_F(ControlledDecodingTest, GreedyTokensListTheirAlternatives) {
+  v1::TranslateRequest request =
+      Beam({"Das ist ein kleiner Test.", "Wie geht es dir?"}, 1);
+  request.mutable_options()->set_return_token_logprobs(true);
+  request.mutable_options()->set_token_alternatives(3);
+  const v1::TranslateResponse response = Translate(request);
+  int first_choice = 0, tokens = 0;
+  for (const v1::Translation& translation : response.translations()) {
+    for (const v1::Token& token : translation.hypotheses(0).tokens()) {
+      ++tokens;
+      ASSERT_EQ(token.alternatives_size(), 3);
+      for (int a = 1; a < 3; ++a) {
+        EXPECT_LE(token.alternatives(a).logprob(),
+                  token.alternatives(a - 1).logprob());
+      }
+      EXPECT_FALSE(token.alternatives(0).text().empty());
+      // Greedy takes the first alternative unless a rule moved it.
+      if (token.alternatives(0).id() == token.id()) {
+        ++first_choice;
+        EXPECT_NEAR(token.alternatives(0).logprob(), token.logprob(), 1e-5);
+      }
+    }
+  }
+  EXPECT_GE(first_choice, tokens - 1);
+  request.mutable_options()->set_beam_size(4);
+  v1::TranslateResponse refused;
+  const grpc::Status status = Call(request, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("options.token_alternatives needs greedy"));
+}
+
 TEST_F(ControlledDecodingTest, BadControlsAreRejectedWithAReason) {
   const auto expect_invalid = [&](const v1::TranslateRequest& request,
                                   const std::string& says) {

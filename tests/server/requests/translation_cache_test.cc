@@ -47,6 +47,13 @@ TEST(TranslationCacheTest, EveryInputOfTheOutputIsInTheKey) {
   EXPECT_TRUE(changed([](auto& o) { o.repetition_penalty = 1.2f; }));
   EXPECT_TRUE(changed([](auto& o) { o.no_repeat_ngram_size = 3; }));
   EXPECT_TRUE(changed([](auto& o) { o.early_stopping = true; }));
+  EXPECT_TRUE(changed([](auto& o) { o.target_prefix = {9}; }));
+  EXPECT_TRUE(changed([](auto& o) { o.constraints = {{9, 10}}; }));
+  EXPECT_TRUE(changed([](auto& o) { o.constraints = {{9}, {10}}; }));
+  EXPECT_TRUE(changed([](auto& o) { o.return_alignments = true; }));
+  EXPECT_TRUE(changed([](auto& o) { o.alignment_layer = 1; }));
+  EXPECT_TRUE(changed([](auto& o) { o.token_alternatives = 3; }));
+  EXPECT_NE(TranslationCache::Key(1, options, false, ids, true), key);
 }
 
 TEST(TranslationCacheTest, HitsReturnWhatWasStoredAndCount) {
