@@ -411,6 +411,17 @@ TEST_F(ControlledDecodingTest, BadControlsAreRejectedWithAReason) {
   }
   expect_invalid(many, "at most 16 terms");
 
+  // A term or prefix the target vocabulary cannot spell: refused, never
+  // decoded as unknown tokens.
+  v1::TranslateRequest unspellable = Beam({"Das Haus."});
+  unspellable.mutable_options()->add_terminology()->set_target("\u2603");
+  expect_invalid(unspellable,
+                 "options.terminology[0].target '\u2603': the model's target "
+                 "vocabulary has no piece");
+  v1::TranslateRequest unspellable_prefix = Beam({"Das Haus."});
+  unspellable_prefix.add_target_prefix("\u2603 x");
+  expect_invalid(unspellable_prefix, "target_prefix[0]");
+
   v1::TranslateRequest bad_utf8 = Beam({"Das Haus."});
   bad_utf8.add_target_prefix("The \xff");
   expect_invalid(bad_utf8, "target_prefix[0]");
