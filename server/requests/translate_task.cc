@@ -65,19 +65,14 @@ TranslateTask::Plan TranslateTask::MakePlan(const ValidatedTranslate& request,
 
 TranslateTask::TranslateTask(const ValidatedTranslate& request,
                              const model::Engine* engine,
-                             std::string model_name, absl::Time arrival,
-                             absl::Time deadline, TranslateSink* sink)
-    : TranslateTask(request, engine, std::move(model_name), nullptr, 0, arrival,
-                    deadline, sink) {}
-
-TranslateTask::TranslateTask(const ValidatedTranslate& request,
-                             const model::Engine* engine,
                              std::string model_name, TranslationCache* cache,
                              uint64_t model_version, absl::Time arrival,
                              absl::Time deadline, TranslateSink* sink)
+    // model_name is copied, not moved: the order in which arguments are
+    // evaluated is unspecified, and MakePlan reads it for the cache metrics.
     : TranslateTask(MakePlan(request, cache, model_version, model_name),
-                    request, engine, std::move(model_name), cache, arrival,
-                    deadline, sink) {}
+                    request, engine, model_name, cache, arrival, deadline,
+                    sink) {}
 
 TranslateTask::TranslateTask(Plan plan, const ValidatedTranslate& request,
                              const model::Engine* engine,

@@ -23,12 +23,9 @@ class TranslateTask final : public Task {
  public:
   // `engine` and `sink` must outlive the task's OnComplete call; the sink
   // gets the response (or nothing) and then Close(), on the scheduler
-  // thread or, from RespondWithoutDecoding(), on the caller's.
-  TranslateTask(const ValidatedTranslate& request, const model::Engine* engine,
-                std::string model_name, absl::Time arrival, absl::Time deadline,
-                TranslateSink* sink);
-  // With a translation cache: segments found in it (under `model_version`)
-  // are not decoded, and decoded ones are stored in it. `cache` may be null.
+  // thread or, from RespondWithoutDecoding(), on the caller's. Segments
+  // found in `cache` (under `model_version`) are not decoded, and decoded
+  // ones are stored in it; `cache` may be null.
   TranslateTask(const ValidatedTranslate& request, const model::Engine* engine,
                 std::string model_name, TranslationCache* cache,
                 uint64_t model_version, absl::Time arrival, absl::Time deadline,

@@ -84,8 +84,12 @@ TEST_F(CacheTest, AHitIsTheMissAndSkipsTheScheduler) {
   EXPECT_THAT(Cached(hit), ::testing::Each(true));
   EXPECT_EQ(Uncached(hit), miss.SerializeAsString());  // scores, usage too
   EXPECT_EQ(Steps(), steps);  // no decoder step ran for it
-  EXPECT_EQ(server_->Metric("glossa_translation_cache_hits_total"), 3);
-  EXPECT_EQ(server_->Metric("glossa_translation_cache_misses_total"), 3);
+  // Labelled with the model that answered.
+  const std::string label = absl::StrCat("{model=\"", miss.model(), "\"}");
+  ASSERT_FALSE(miss.model().empty());
+  EXPECT_EQ(server_->Metric("glossa_translation_cache_hits_total" + label), 3);
+  EXPECT_EQ(server_->Metric("glossa_translation_cache_misses_total" + label),
+            3);
   EXPECT_GT(server_->Metric("glossa_translation_cache_bytes").value_or(0), 0);
 
   // Half known: the known one from the cache, the new one decoded as it
