@@ -20,6 +20,8 @@ struct Scheduler::TaskState {
   bool admitted_any = false;
   bool first_token = false;
   std::vector<uint64_t> live;  // decoder ids of admitted, unfinished rows
+  size_t admitting = 0;        // sequences in the batch Admit is building
+  size_t held() const { return live.size() + admitting; }
 };
 
 namespace {
@@ -276,10 +278,17 @@ bool Scheduler::Admit(absl::Time now) {
   int rows = reserved_rows_;
   int tokens = reserved_rows_;  // every active row decodes one token
   int encoder_tokens = 0;
+  // Each free row goes to the waiting task holding the fewest (the earliest
+  // of those), so a long document shares the batch with requests that come
+  // after it rather than keeping them waiting until it is done.
   while (!waiting_.empty()) {
     TaskState* state = waiting_.front();
+    for (TaskState* other : waiting_) {
+      if (other->held() < state->held()) state = other;
+    }
     const auto& sequences = state->task->sequences();
-    while (state->next_to_admit < static_cast<int>(sequences.size())) {
+    const int size = static_cast<int>(sequences.size());
+    if (state->next_to_admit < size) {
       const Task::Sequence& sequence = sequences[state->next_to_admit];
       const int seq_rows = RowsOf(sequence.options);
       const int seq_tokens = static_cast<int>(sequence.source_ids.size());
@@ -290,15 +299,15 @@ bool Scheduler::Admit(absl::Time now) {
         break;
       }
       batch.push_back({sequence.source_ids, sequence.options});
-      owners.emplace_back(state, state->next_to_admit);
+      owners.emplace_back(state, state->next_to_admit++);
+      ++state->admitting;
       rows += seq_rows;
       tokens += seq_tokens + seq_rows;
       encoder_tokens += seq_tokens;
-      ++state->next_to_admit;
     }
-    if (state->next_to_admit < static_cast<int>(sequences.size())) break;
-    LeaveQueue(state);
+    if (state->next_to_admit == size) LeaveQueue(state);
   }
+  for (const auto& owner : owners) owner.first->admitting = 0;
   if (batch.empty()) return false;
 
   absl::StatusOr<std::vector<uint64_t>> ids = decoder_->Add(std::move(batch));
@@ -308,12 +317,9 @@ bool Scheduler::Admit(absl::Time now) {
                  : absl::InternalError(absl::StrCat("encoding failed: ",
                                                     ids.status().message()));
     std::vector<TaskState*> failed;
-    for (const auto& owner : owners) {
-      if (std::find(failed.begin(), failed.end(), owner.first) ==
-          failed.end()) {
-        failed.push_back(owner.first);
-      }
-    }
+    for (const auto& owner : owners) failed.push_back(owner.first);
+    std::sort(failed.begin(), failed.end());
+    failed.erase(std::unique(failed.begin(), failed.end()), failed.end());
     if (ids.ok()) {
       for (uint64_t id : *ids) decoder_->Remove(id);
     }

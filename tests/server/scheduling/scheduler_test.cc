@@ -156,6 +156,44 @@ TEST_F(SchedulerTest, FinishedRowsLeaveAndFreeTheirBudgetAtOnce) {
   EXPECT_EQ(Text(long_task->tokens[0]), "llllllll");
 }
 
+// A many-segment task (a document) holds the batch; a request that comes
+// after it gets the next free row, not the row after all of its segments.
+TEST_F(SchedulerTest, FreeRowsGoFirstToTheTaskHoldingFewest) {
+  SchedulerOptions options;
+  options.max_batch_size = 2;
+  Make(options);
+  auto document =
+      Submit({Seq("a"), Seq("bbbbbb"), Seq("c"), Seq("d"), Seq("e")});
+  scheduler_->RunOnce();  // two of the document's five
+  auto later = Submit({Seq("x")});
+  scheduler_->RunOnce();  // "a" ends
+  scheduler_->RunOnce();  // its row goes to the later request
+  EXPECT_THAT(decoder_->add_sizes, ElementsAre(2, 1));
+  EXPECT_EQ(Text(later->tokens[0]), "x");
+  EXPECT_EQ(document->tokens.count(2), 0);
+  scheduler_->RunOnce();
+  EXPECT_TRUE(later->completed.has_value());
+  EXPECT_FALSE(document->completed.has_value());
+  RunUntilIdle();
+  EXPECT_EQ(Text(document->tokens[1]), "bbbbbb");
+  EXPECT_EQ(Text(document->tokens[4]), "e");
+}
+
+// Tasks that arrive together share the rows there are, one each in turn.
+TEST_F(SchedulerTest, TasksWaitingTogetherTakeRowsInTurn) {
+  SchedulerOptions options;
+  options.max_batch_size = 4;
+  Make(options);
+  auto first = Submit({Seq("a"), Seq("b"), Seq("c"), Seq("d")});
+  auto second = Submit({Seq("x"), Seq("y")});
+  scheduler_->RunOnce();
+  EXPECT_THAT(decoder_->add_sizes, ElementsAre(4));
+  EXPECT_EQ(first->tokens.size(), 2);   // a, b
+  EXPECT_EQ(second->tokens.size(), 2);  // x, y
+  RunUntilIdle();
+  EXPECT_EQ(Text(first->tokens[3]), "d");
+}
+
 TEST_F(SchedulerTest, BeamReservesBeamSizeRows) {
   SchedulerOptions options;
   options.max_batch_size = 4;
