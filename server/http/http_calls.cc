@@ -62,9 +62,13 @@ absl::StatusOr<v1::TranslateResponse> RunValidated(
 
 absl::StatusOr<v1::TranslateResponse> RunTranslate(
     const ServingBackend& backend, const v1::TranslateRequest& request,
-    absl::Time arrival, absl::Time deadline) {
-  return RunValidated(backend, backend.validator->ValidateTranslate(request),
-                      arrival, deadline);
+    absl::Time arrival, absl::Time deadline, int max_segments) {
+  return RunValidated(
+      backend,
+      max_segments > 0
+          ? backend.validator->ValidateTranslate(request, max_segments)
+          : backend.validator->ValidateTranslate(request),
+      arrival, deadline);
 }
 
 absl::StatusOr<v1::TranslateDocumentResponse> RunDocument(

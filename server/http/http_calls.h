@@ -21,10 +21,11 @@
 namespace glossa::server {
 
 // Validates `request`, schedules it and waits for the answer (the scheduler
-// enforces `deadline`).
+// enforces `deadline`). `max_segments` > 0 replaces the model's bound on the
+// segment count (documents' sentences have their own).
 absl::StatusOr<v1::TranslateResponse> RunTranslate(
     const ServingBackend& backend, const v1::TranslateRequest& request,
-    absl::Time arrival, absl::Time deadline);
+    absl::Time arrival, absl::Time deadline, int max_segments = 0);
 
 // TranslateDocument: the document's sentences as one Translate, then the
 // document rebuilt (document_request.h).

@@ -1,6 +1,10 @@
 #include "server/http/http_request.h"
 
+#include <utility>
+#include <vector>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/utf8.h"
@@ -8,6 +12,48 @@
 #include "server/http/http_status.h"
 
 namespace glossa::server {
+
+httplib::Server::HandlerWithContentReader WithBody(
+    httplib::Server::Handler handler) {
+  return [handler = std::move(handler)](const httplib::Request& request,
+                                        httplib::Response& response,
+                                        const httplib::ContentReader& reader) {
+    httplib::Request filled = request;
+    bool read = false;
+    if (request.is_multipart_form_data()) {
+      std::vector<httplib::MultipartFormData> items;
+      read = reader(
+          [&](const httplib::MultipartFormData& item) {
+            items.push_back(item);
+            return true;
+          },
+          [&](const char* data, size_t size) {
+            items.back().content.append(data, size);
+            return true;
+          });
+      for (httplib::MultipartFormData& item : items) {
+        filled.files.emplace(item.name, std::move(item));
+      }
+    } else {
+      read = reader([&](const char* data, size_t size) {
+        filled.body.append(data, size);
+        return true;
+      });
+      if (read && absl::StartsWith(request.get_header_value("Content-Type"),
+                                   "application/x-www-form-urlencoded")) {
+        // The library's own parser, exported by the compiled library.
+        httplib::detail::parse_query_text(filled.body, filled.params);
+      }
+    }
+    if (!read) {
+      // httplib set 413 for a body over the limit; the error handler
+      // writes the message.
+      if (response.status < 400) response.status = 400;
+      return;
+    }
+    handler(filled, response);
+  };
+}
 
 absl::Status AuthorizeHttp(const CallEnvironment& environment,
                            const httplib::Request& request,

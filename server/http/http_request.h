@@ -17,6 +17,16 @@ namespace glossa::server {
 
 inline constexpr absl::string_view kHttpFrontend = "http";
 
+// A route taking a body, as httplib would call it but without httplib's
+// own reading of the body: cpp-httplib 0.11 (Debian's, compiled) refuses an
+// application/x-www-form-urlencoded body over 8 KiB with a 413, a limit
+// compiled into the library, and `curl -d` sends JSON with that type. The
+// wrapper reads the body itself (httplib's --max_message_bytes bound still
+// applies), parses a urlencoded form into `params` and a multipart one into
+// `files`, and calls `handler` with the request so filled.
+httplib::Server::HandlerWithContentReader WithBody(
+    httplib::Server::Handler handler);
+
 // The key check and quota of CallEnvironment::Authorize for an HTTP call:
 // `Authorization: Bearer <key>`, or `api_key` (LibreTranslate's field) when
 // the header is absent; the headers count against --max_metadata_bytes.

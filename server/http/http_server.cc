@@ -94,7 +94,9 @@ void Configure(const HttpServerOptions& options,
         } else {
           status = absl::UnknownError(absl::StrCat("HTTP ", response.status));
         }
-        response.set_content(ErrorJson(status, response.status),
+        response.set_content(IsLibreTranslatePath(request.path)
+                                 ? LibreTranslateErrorJson(status)
+                                 : ErrorJson(status, response.status),
                              "application/json");
         return httplib::Server::HandlerResponse::Handled;
       }));

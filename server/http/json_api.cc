@@ -194,27 +194,31 @@ void Generate(const CallEnvironment& environment,
 
 void AddJsonApiRoutes(const CallEnvironment* environment,
                       httplib::Server& server) {
-  server.Post("/v1/translate", [environment](const httplib::Request& request,
-                                             httplib::Response& response) {
-    AnswerCall(*environment, "Translate", response, ErrorShape::kGlossa,
-               [&](absl::Time arrival, CallRecord* record) {
-                 return Translate(*environment, request, arrival, record,
-                                  response);
-               });
-  });
-  server.Post("/v1/translate_document", [environment](
-                                            const httplib::Request& request,
-                                            httplib::Response& response) {
-    AnswerCall(*environment, "TranslateDocument", response, ErrorShape::kGlossa,
-               [&](absl::Time arrival, CallRecord* record) {
-                 return TranslateDocument(*environment, request, arrival,
-                                          record, response);
-               });
-  });
-  server.Post("/v1/generate", [environment](const httplib::Request& request,
-                                            httplib::Response& response) {
-    Generate(*environment, request, response);
-  });
+  server.Post(
+      "/v1/translate", WithBody([environment](const httplib::Request& request,
+                                              httplib::Response& response) {
+        AnswerCall(*environment, "Translate", response, ErrorShape::kGlossa,
+                   [&](absl::Time arrival, CallRecord* record) {
+                     return Translate(*environment, request, arrival, record,
+                                      response);
+                   });
+      }));
+  server.Post("/v1/translate_document",
+              WithBody([environment](const httplib::Request& request,
+                                     httplib::Response& response) {
+                AnswerCall(*environment, "TranslateDocument", response,
+                           ErrorShape::kGlossa,
+                           [&](absl::Time arrival, CallRecord* record) {
+                             return TranslateDocument(*environment, request,
+                                                      arrival, record,
+                                                      response);
+                           });
+              }));
+  server.Post("/v1/generate",
+              WithBody([environment](const httplib::Request& request,
+                                     httplib::Response& response) {
+                Generate(*environment, request, response);
+              }));
   server.Get("/v1/models", [environment](const httplib::Request& request,
                                          httplib::Response& response) {
     AnswerAtOnce(*environment, "ListModels", request, response,
@@ -237,26 +241,27 @@ void AddJsonApiRoutes(const CallEnvironment* environment,
   });
   // POST /v1/models/NAME/load (body: a LoadModelRequest's path and
   // compute_type, optional) and /v1/models/NAME/unload.
-  server.Post(R"(/v1/models/([^/]+)/load)", [environment](
-                                                const httplib::Request& request,
-                                                httplib::Response& response) {
-    AnswerAdmin(
-        *environment, "LoadModel", request, response,
-        [&](ModelDirectory& models, ModelDirectory::InfoCallback done) {
-          v1::LoadModelRequest load;
-          if (!request.body.empty()) {
-            if (absl::Status parsed = ParseJsonBody(request.body, &load);
-                !parsed.ok()) {
-              return done(parsed);
-            }
-          }
-          load.set_model(request.matches[1].str());
-          models.Load(load, std::move(done));
-        });
-  });
+  server.Post(
+      R"(/v1/models/([^/]+)/load)",
+      WithBody([environment](const httplib::Request& request,
+                             httplib::Response& response) {
+        AnswerAdmin(
+            *environment, "LoadModel", request, response,
+            [&](ModelDirectory& models, ModelDirectory::InfoCallback done) {
+              v1::LoadModelRequest load;
+              if (!request.body.empty()) {
+                if (absl::Status parsed = ParseJsonBody(request.body, &load);
+                    !parsed.ok()) {
+                  return done(parsed);
+                }
+              }
+              load.set_model(request.matches[1].str());
+              models.Load(load, std::move(done));
+            });
+      }));
   server.Post(R"(/v1/models/([^/]+)/unload)",
-              [environment](const httplib::Request& request,
-                            httplib::Response& response) {
+              WithBody([environment](const httplib::Request& request,
+                                     httplib::Response& response) {
                 AnswerAdmin(*environment, "UnloadModel", request, response,
                             [&](ModelDirectory& models,
                                 ModelDirectory::InfoCallback done) {
@@ -264,7 +269,7 @@ void AddJsonApiRoutes(const CallEnvironment* environment,
                               unload.set_model(request.matches[1].str());
                               models.Unload(unload, std::move(done));
                             });
-              });
+              }));
   server.Get("/healthz",
              [](const httplib::Request&, httplib::Response& response) {
                response.set_content(R"({"status":"live"})", kJson);

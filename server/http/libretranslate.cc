@@ -286,8 +286,16 @@ absl::Status Translate(const CallEnvironment& environment,
   }
   v1::TranslateResponse answer;  // none needed when no q has a sentence
   if (translate.segments_size() > 0) {
-    ASSIGN_OR_RETURN(answer,
-                     RunTranslate(*backend, translate, arrival, deadline));
+    // HTML is bounded as one document is, in sentences over all q;
+    // text by --max_segments, one segment per q.
+    absl::StatusOr<v1::TranslateResponse> translated =
+        RunTranslate(*backend, translate, arrival, deadline,
+                     request.html ? DocumentLimits().max_sentences : 0);
+    if (!translated.ok() && request.html) {
+      return absl::Status(translated.status().code(),
+                          AsDocumentMessage(translated.status().message()));
+    }
+    ASSIGN_OR_RETURN(answer, std::move(translated));
   }
   environment.ChargeTokens(record->caller, answer.usage().input_tokens() +
                                                answer.usage().output_tokens());
@@ -381,22 +389,30 @@ json MultilingualLanguages(const v1::ModelInfo& info) {
 
 }  // namespace
 
+bool IsLibreTranslatePath(absl::string_view path) {
+  return path == "/translate" || path == "/detect" || path == "/languages" ||
+         path == "/frontend/settings";
+}
+
 void AddLibreTranslateRoutes(const CallEnvironment* environment,
                              httplib::Server& server) {
-  server.Post("/translate", [environment](const httplib::Request& request,
-                                          httplib::Response& response) {
-    AnswerCall(*environment, "Translate", response, ErrorShape::kLibreTranslate,
-               [&](absl::Time arrival, CallRecord* record) {
-                 return Translate(*environment, request, arrival, record,
-                                  response);
-               });
-  });
-  server.Post("/detect", [](const httplib::Request&,
-                            httplib::Response& response) {
-    AnswerLibreError(absl::InvalidArgumentError(
-                         "language detection is not available on this server"),
-                     response);
-  });
+  server.Post("/translate",
+              WithBody([environment](const httplib::Request& request,
+                                     httplib::Response& response) {
+                AnswerCall(*environment, "Translate", response,
+                           ErrorShape::kLibreTranslate,
+                           [&](absl::Time arrival, CallRecord* record) {
+                             return Translate(*environment, request, arrival,
+                                              record, response);
+                           });
+              }));
+  server.Post("/detect", WithBody([](const httplib::Request&,
+                                     httplib::Response& response) {
+                AnswerLibreError(
+                    absl::InvalidArgumentError(
+                        "language detection is not available on this server"),
+                    response);
+              }));
   server.Get("/languages", [environment](const httplib::Request&,
                                          httplib::Response& response) {
     absl::StatusOr<ModelDirectory*> models = environment->models();

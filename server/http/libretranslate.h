@@ -1,6 +1,7 @@
 #ifndef GLOSSA_SERVER_HTTP_LIBRETRANSLATE_H_
 #define GLOSSA_SERVER_HTTP_LIBRETRANSLATE_H_
 
+#include "absl/strings/string_view.h"
 #include "httplib.h"
 #include "server/calls/call_environment.h"
 
@@ -19,6 +20,10 @@ namespace glossa::server {
 // source "auto" is refused with a 400 that names the source to use.
 void AddLibreTranslateRoutes(const CallEnvironment* environment,
                              httplib::Server& server);
+
+// Whether `path` is one of those routes (its errors take their shape, also
+// those httplib answers itself, such as a body over the limit).
+bool IsLibreTranslatePath(absl::string_view path);
 
 }  // namespace glossa::server
 

@@ -112,6 +112,18 @@ class JsonApiTest(unittest.TestCase):
                 self.assertIn(want_text, error["message"])
                 self.assertLess(len(error["message"]), 1000)
 
+    def test_a_json_body_sent_as_a_form_over_8_kib(self):
+        # curl -d sends JSON as application/x-www-form-urlencoded; the
+        # HTTP library's own 8 KiB cap on form bodies must not apply.
+        segments = ["Das Haus ist klein und der Garten ist groß. " * 5] * 48
+        body = json.dumps({"segments": segments})
+        self.assertGreater(len(body), 8192)
+        status, _, data = self.server.request(
+            "POST", "/v1/translate", body,
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200, data[:300])
+        self.assertEqual(len(json.loads(data)["translations"]), 48)
+
     def test_malformed_http_and_chunked_bodies(self):
         def raw(data):
             with socket.create_connection(("127.0.0.1", self.server.http_port), timeout=10) as s:
@@ -332,6 +344,31 @@ class LibreTranslateTest(unittest.TestCase):
                          self.glossa("Das Haus ist klein.")[0])
         self.assertIn("<b>small</b>", paragraph)
         self.assertIn(self.glossa("Der Hund & die Katze")[0].replace("&", "&amp;"), out)
+
+    def test_long_form_html_and_an_oversized_body(self):
+        # Over 8 KiB as a form, and 300 sentences: bounded as one document
+        # (2000 sentences), not by --max_segments (64).
+        html = "<p>Das Haus ist <b>klein</b>.</p>" * 300
+        form = urllib.parse.urlencode(
+            {"q": html, "source": "de", "target": "en", "format": "html"})
+        self.assertGreater(len(form), 8192)
+        status, _, data = self.server.request(
+            "POST", "/translate", form, {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200, data[:300])
+        out = json.loads(data)["translatedText"]
+        self.assertEqual(out.count("<b>small</b>"), 300)
+        self.assertEqual(re.findall(r"<[^>]*>", out), re.findall(r"<[^>]*>", html))
+        status, answer = self.server.json("POST", "/translate", {
+            "q": "<p>Hallo.</p>" * 2001, "source": "de", "target": "en", "format": "html"})
+        self.assertEqual(status, 400, answer)
+        self.assertIn("2000 sentences", answer["error"])
+        # httplib's own 413 answers in LibreTranslate's shape on its routes.
+        status, _, data = self.server.request(
+            "POST", "/translate", "q=" + "a" * (4 << 20),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 413)
+        self.assertEqual(list(json.loads(data)), ["error"])
+        self.assertIn("--max_message_bytes", json.loads(data)["error"])
 
     def test_errors(self):
         cases = [
