@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "server/calls/answer_size.h"
 #include "server/requests/document_request.h"
 #include "server/requests/translate_task.h"
 
@@ -63,12 +64,17 @@ absl::StatusOr<v1::TranslateResponse> RunValidated(
 absl::StatusOr<v1::TranslateResponse> RunTranslate(
     const ServingBackend& backend, const v1::TranslateRequest& request,
     absl::Time arrival, absl::Time deadline, int max_segments) {
-  return RunValidated(
-      backend,
-      max_segments > 0
-          ? backend.validator->ValidateTranslate(request, max_segments)
-          : backend.validator->ValidateTranslate(request),
-      arrival, deadline);
+  ASSIGN_OR_RETURN(
+      v1::TranslateResponse answer,
+      RunValidated(
+          backend,
+          max_segments > 0
+              ? backend.validator->ValidateTranslate(request, max_segments)
+              : backend.validator->ValidateTranslate(request),
+          arrival, deadline));
+  RETURN_IF_ERROR(
+      CheckAnswerSize(answer, backend.info.limits().max_message_bytes()));
+  return answer;
 }
 
 absl::StatusOr<v1::TranslateDocumentResponse> RunDocument(
@@ -100,6 +106,8 @@ absl::StatusOr<v1::TranslateDocumentResponse> RunDocument(
         absl::StrCat("the translated document could not be rebuilt: ",
                      document.status().message()));
   }
+  RETURN_IF_ERROR(
+      CheckAnswerSize(*document, backend.info.limits().max_message_bytes()));
   return document;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/utf8.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/calls/answer_size.h"
 #include "server/http/http_status.h"
 
 namespace glossa::server {
@@ -130,12 +131,15 @@ void AnswerError(const absl::Status& status, httplib::Response& response,
   const bool glossa = shape == ErrorShape::kGlossa;
   response.status = glossa ? HttpStatusFor(status.code())
                            : LibreTranslateStatusFor(status.code());
+  if (status.GetPayload(kAnswerTooLargePayload).has_value()) {
+    response.status = 413;
+  }
   if (response.status == 429 || response.status == 503) {
     response.set_header("Retry-After", "1");
   }
-  response.set_content(
-      glossa ? ErrorJson(status) : LibreTranslateErrorJson(status),
-      "application/json");
+  response.set_content(glossa ? ErrorJson(status, response.status)
+                              : LibreTranslateErrorJson(status),
+                       "application/json");
 }
 
 }  // namespace glossa::server

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/calls/answer_size.h"
 #include "server/rpc/call_metadata.h"
 #include "server/rpc/deadline.h"
 #include "server/rpc/grpc_buffers.h"
@@ -73,7 +74,9 @@ void DocumentReactor::Send(v1::TranslateResponse response) {
                      document.status().message()));
     return;
   }
-  SerializeToByteBuffer(*document, response_);
+  render_status_ =
+      CheckAnswerSize(*document, backend_->info.limits().max_message_bytes());
+  if (render_status_.ok()) SerializeToByteBuffer(*document, response_);
 }
 
 void DocumentReactor::Close(absl::Status status) {

@@ -45,7 +45,8 @@ class DocumentReactor final : public grpc::ServerUnaryReactor,
   std::string caller_;
   std::shared_ptr<const ServingBackend> backend_;
   std::optional<DocumentJob> job_;  // set before the task is scheduled
-  // Set by Send when the document cannot be rebuilt; Close reports it.
+  // Set by Send when the document cannot be rebuilt or is over the message
+  // limit; Close reports it.
   absl::Status render_status_;
   absl::Mutex mu_;
   std::shared_ptr<TranslateTask> task_ ABSL_GUARDED_BY(mu_);

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "server/calls/answer_size.h"
 #include "server/rpc/call_metadata.h"
 #include "server/rpc/deadline.h"
 #include "server/rpc/grpc_buffers.h"
@@ -48,10 +49,13 @@ void TranslateReactor::Start(const grpc::ByteBuffer& raw_request) {
 void TranslateReactor::Send(v1::TranslateResponse response) {
   environment_->ChargeTokens(caller_, response.usage().input_tokens() +
                                           response.usage().output_tokens());
-  SerializeToByteBuffer(response, response_);
+  send_status_ =
+      CheckAnswerSize(response, backend_->info.limits().max_message_bytes());
+  if (send_status_.ok()) SerializeToByteBuffer(response, response_);
 }
 
 void TranslateReactor::Close(absl::Status status) {
+  if (status.ok()) status = send_status_;
   environment_->RecordRequest("Translate",
                               backend_ == nullptr ? "" : backend_->name,
                               status.code(), arrival_, caller_);

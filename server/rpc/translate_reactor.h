@@ -47,6 +47,8 @@ class TranslateReactor final : public grpc::ServerUnaryReactor,
   // The model version serving the call, held until the reactor is deleted;
   // set in Start() before the task is scheduled.
   std::shared_ptr<const ServingBackend> backend_;
+  // Set by Send when the answer is over the message limit; Close reports it.
+  absl::Status send_status_;
   absl::Mutex mu_;
   std::shared_ptr<TranslateTask> task_ ABSL_GUARDED_BY(mu_);
 };

@@ -2,7 +2,8 @@
 // keeps its layout and translates each sentence as Translate would; an HTML
 // page with nested inline markup comes back well-formed with the tags on
 // the words they covered (a hand-checked sample), its untranslatable parts
-// byte for byte; bad documents get a reason.
+// byte for byte; bad documents get a reason; an answer over the message
+// limit is refused before it is sent.
 #include <string>
 #include <vector>
 
@@ -182,6 +183,64 @@ TEST_F(TranslateDocumentTest, BadDocumentsGetAReason) {
   EXPECT_EQ(response.document(), " \n\n ");
   EXPECT_EQ(response.sentences(), 0);
   ASSERT_TRUE(Call("<p>Gut.</p>", v1::DOCUMENT_FORMAT_HTML, &response).ok());
+}
+
+// An answer over --max_message_bytes is refused before it is sent, with a
+// reason, on both RPCs (gRPC would otherwise fail it in the transport after
+// the work, recorded as OK); the input was within the limit.
+TEST(AnswerSizeTest, AnAnswerOverTheMessageLimitIsRefusedWithAReason) {
+  auto server = ServerProcess::Start(
+      {absl::StrCat("--model=", GLOSSA_SOURCE_DIR, "/models/de-en"),
+       "--max_message_bytes=8192"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = (*server)->NewStub();
+  v1::TranslateDocumentRequest document;
+  for (int i = 0; i < 120; ++i) document.mutable_document()->append("Ja.\n");
+  document.mutable_options()->set_beam_size(1);
+  document.mutable_options()->set_min_output_tokens(80);
+  v1::TranslateDocumentResponse translated;
+  auto context = ContextWithTimeout();
+  grpc::Status status =
+      stub->TranslateDocument(context.get(), document, &translated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("over --max_message_bytes (8192)"));
+
+  v1::TranslateRequest request =
+      TranslateRequestOf(std::vector<std::string>(8, "Das Haus ist klein."));
+  request.mutable_options()->set_beam_size(1);
+  request.mutable_options()->set_return_token_logprobs(true);
+  request.mutable_options()->set_token_alternatives(10);
+  request.mutable_options()->set_min_output_tokens(40);
+  v1::TranslateResponse response;
+  context = ContextWithTimeout();
+  status = stub->Translate(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("fewer output tokens"));
+  EXPECT_EQ((*server)->Metric("glossa_requests_total{rpc=\"TranslateDocument\","
+                              "code=\"RESOURCE_EXHAUSTED\"}"),
+            1);
+  EXPECT_EQ((*server)->Metric("glossa_requests_total{rpc=\"Translate\","
+                              "code=\"RESOURCE_EXHAUSTED\"}"),
+            1);
+  // HTTP: 413 (the request asked for too much), not 429 with Retry-After.
+  const auto [rc, http] = RunShell(absl::StrCat(
+      "python3 -c 'import json, urllib.request, urllib.error\n"
+      "body = json.dumps({\"document\": \"Ja.\\n\" * 120, \"options\": "
+      "{\"beamSize\": 1, \"minOutputTokens\": 80}}).encode()\n"
+      "try:\n"
+      "  urllib.request.urlopen(\"http://127.0.0.1:",
+      (*server)->http_port(),
+      "/v1/translate_document\", body)\n"
+      "except urllib.error.HTTPError as e:\n"
+      "  print(e.code, e.headers.get(\"Retry-After\"), e.read().decode())'"));
+  EXPECT_EQ(rc, 0) << http;
+  EXPECT_THAT(http, ::testing::StartsWith("413 None "));
+  EXPECT_THAT(http, HasSubstr("over --max_message_bytes (8192)"));
+  // Smaller answers still go out.
+  request.mutable_options()->clear_token_alternatives();
+  context = ContextWithTimeout();
+  EXPECT_TRUE(stub->Translate(context.get(), request, &response).ok());
 }
 
 }  // namespace
