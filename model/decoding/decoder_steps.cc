@@ -85,7 +85,9 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   ++sequence.generated;
   if (token != config.eos_token_id) {
     const float logprob = logit - log_z;
-    beam.sum_logprobs += logprob;
+    // A forced token is not chosen: it adds nothing to the score, as in
+    // beam search, so that both score what the model wrote after a prefix.
+    if (!prefix_step) beam.sum_logprobs += logprob;
     beam.tokens.push_back(token);
     beam.logprobs.push_back(logprob);
     if (sequence.options.token_alternatives > 0) {

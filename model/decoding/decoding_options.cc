@@ -79,6 +79,20 @@ absl::Status CheckIds(const std::string& field, const std::vector<int>& ids,
   return absl::OkStatus();
 }
 
+// Whether `ids` holds some n-gram twice: with no_repeat_ngram_size n, a
+// term that does can never be written.
+bool RepeatsAnNgram(const std::vector<int>& ids, int n) {
+  if (n <= 0) return false;
+  for (size_t a = 0; a + n <= ids.size(); ++a) {
+    for (size_t b = a + 1; b + n <= ids.size(); ++b) {
+      if (std::equal(ids.begin() + a, ids.begin() + a + n, ids.begin() + b)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 // Target prefix and terminology: what the output must hold has to fit in
 // it, and terminology needs beams to allocate.
 absl::Status ValidateForcedOutput(const DecodingOptions& options,
@@ -124,6 +138,13 @@ absl::Status ValidateForcedOutput(const DecodingOptions& options,
                        " tokens, got ", phrase.size()));
     }
     if (absl::Status s = CheckIds(field, phrase, config); !s.ok()) return s;
+    if (RepeatsAnNgram(phrase, options.no_repeat_ngram_size)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " repeats a sequence of ", options.no_repeat_ngram_size,
+          " token(s), which ", fields.no_repeat_ngram_size, " ",
+          options.no_repeat_ngram_size,
+          " forbids: the term could never be written"));
+    }
     total += static_cast<int>(phrase.size());
   }
   if (options.max_output_tokens <= forced + prefix + total) {

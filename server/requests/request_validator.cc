@@ -204,7 +204,17 @@ absl::Status RequestValidator::ReadForcedOutput(
   validated->segment_options.resize(count);
   validated->applied_terms.resize(count);
   for (int i = 0; i < count; ++i) {
-    if (validated->segments[i].blank) continue;
+    if (validated->segments[i].blank) {
+      // A blank segment is answered blank without decoding: a prefix for
+      // it would be silently dropped.
+      if (prefixes > 0 && !request.target_prefix(i).empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "target_prefix[", i, "] is set but segments[", i,
+            "] is blank, and a blank segment is not translated; give it "
+            "text or leave its prefix empty"));
+      }
+      continue;
+    }
     model::DecodingOptions options = validated->options;
     model::OptionFieldNames fields =
         model::OptionFieldNames::WithPrefix("options.");
