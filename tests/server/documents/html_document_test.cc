@@ -16,6 +16,7 @@ using ::testing::ElementsAre;
 using testing::Identity;
 using ::testing::IsEmpty;
 using testing::Translate;
+using testing::TranslatePieces;
 using testing::WellFormedProblem;
 
 Document ParseHtml(absl::string_view html, absl::string_view language = "en") {
@@ -142,6 +143,44 @@ TEST(HtmlDocumentTest, VoidElementsGoBeforeTheWordAfterThem) {
   const Document lines = ParseHtml("<p>One<br>two<br/>\nthree.</p>");
   EXPECT_THAT(lines.sentences(), ElementsAre("One two three."));
   EXPECT_EQ(*lines.Render(Identity(lines)), "<p>One<br>two<br/>three.</p>");
+}
+
+TEST(HtmlDocumentTest, TagsNeverLandInsideAWordOfSubwordPieces) {
+  // Target tokens are subword pieces; these are the server's own outputs
+  // from before tags were moved to word edges.
+  // Was "<p>st<br>ealing</p>".
+  EXPECT_EQ(RenderHtml("<p>streichen <br>und tapezierend</p>",
+                       {TranslatePieces("streichen und tapezierend",
+                                        {{"st", 0}, {"eal", 1}, {"ing", 2}})}),
+            "<p><br>stealing</p>");
+  // Was "... <a href="x">The dog s</a>lucks in the garden.</p>".
+  EXPECT_EQ(RenderHtml(
+                "<p>Das Haus <a href=\"x\">ist klein. Der Hund schläft</a> im "
+                "Garten.</p>",
+                {Translate("Das Haus ist klein.", "The house is small.",
+                           {0, 1, 2, 3, 4}),
+                 TranslatePieces("Der Hund schläft im Garten.", {{"The", 0},
+                                                                 {" dog", 1},
+                                                                 {" s", 2},
+                                                                 {"lucks", 3},
+                                                                 {" in", 3},
+                                                                 {" the", 4},
+                                                                 {" garden", 4},
+                                                                 {".", 5}})}),
+            "<p>The house <a href=\"x\">is small.</a> <a href=\"x\">The dog "
+            "slucks</a> in the garden.</p>");
+  // Was "<p>She see<code>ls -la</code> here.</p>": a kept element that
+  // stood between spaces keeps a space on both sides.
+  EXPECT_EQ(
+      RenderHtml("<p>Siehe <code>ls -la</code> hier.</p>",
+                 {TranslatePieces(
+                     "Siehe hier.",
+                     {{"She", 0}, {" see", 0}, {" here", -1}, {".", -1}})}),
+      "<p>She see <code>ls -la</code> here.</p>");
+  // Inside a word in the source, inside a word in the translation.
+  EXPECT_EQ(RenderHtml("<p>H<sub>2</sub>O ist nass.</p>",
+                       {{"H2O is wet.", {{0, 1, 0, 1}, {1, 2, 1, 2}}}}),
+            "<p>H<sub>2</sub>O is wet.</p>");
 }
 
 TEST(HtmlDocumentTest, AnElementWithoutAlignedWordsStaysEmpty) {
