@@ -240,12 +240,25 @@ TEST(HtmlDocumentTest, TextIsEscapedAndReferencesDecoded) {
               ElementsAre("Tom & Jerry \u263A \"hi\"\u00A0there."));
   EXPECT_EQ(*document.Render({{"<Tom> & Jerry", {}}}),
             "<p>&lt;Tom&gt; &amp; Jerry</p>");
-  // A reference the decoder does not know is text the model copies
-  // through, and goes back as written.
-  const Document other = ParseHtml("<p>&copy; 2024 &mdash; Glossa.</p>");
-  EXPECT_THAT(other.sentences(), ElementsAre("&copy; 2024 &mdash; Glossa."));
+  // Every HTML5 named reference reaches the model as its character and
+  // comes back as UTF-8 (it used to reach it as "&Auml;" and come back
+  // mangled, "&Aumlum;"); only &, < and > are escaped.
+  const Document named =
+      ParseHtml("<p>Das Haus &auml; ist &Auml;&szlig; klein.</p>");
+  EXPECT_THAT(named.sentences(), ElementsAre("Das Haus ä ist Äß klein."));
+  EXPECT_EQ(*named.Render(Identity(named)), "<p>Das Haus ä ist Äß klein.</p>");
+  const Document other =
+      ParseHtml("<p>&copy; 2024 &mdash; Glossa &amp;copy; &bogus;.</p>");
+  EXPECT_THAT(other.sentences(),
+              ElementsAre("© 2024 — Glossa &copy; &bogus;."));
   EXPECT_EQ(*other.Render(Identity(other)),
-            "<p>&copy; 2024 &mdash; Glossa.</p>");
+            "<p>© 2024 — Glossa &amp;copy; &amp;bogus;.</p>");
+  // Attribute values are not translated: their references stay as
+  // written.
+  const std::string link = "<p><a title=\"&Auml;&copy\">&Auml;</a></p>";
+  const Document attribute = ParseHtml(link);
+  EXPECT_EQ(*attribute.Render(Identity(attribute)),
+            "<p><a title=\"&Auml;&copy\">Ä</a></p>");
 }
 
 TEST(HtmlDocumentTest, WhiteSpaceInsideASentenceBecomesOneSpace) {
