@@ -291,6 +291,31 @@ TEST(HtmlDocumentTest, ElementsAcrossBlocksArePinnedToTheirSentence) {
   EXPECT_EQ(WellFormedProblem(out), "");
 }
 
+TEST(HtmlDocumentTest, ElementsLeftOpenAtTheirBlocksEndCloseThere) {
+  // </p> closes <b> for a browser: <b> covers "klein." and is closed in
+  // the output, instead of being pinned to the sentence's start, around
+  // the whole translation ("<p><b>The house is small.</p>").
+  EXPECT_EQ(RenderHtml("<p>Das Haus ist <b>klein.</p>",
+                       {Translate("Das Haus ist klein.", "The house is small.",
+                                  {0, 1, 2, 3, 4})}),
+            "<p>The house is <b>small.</b></p>");
+  // Nested, across sentences, and at the document's end.
+  const Document nested = ParseHtml("<li>A <i>b <b>c. D</li>");
+  EXPECT_THAT(nested.sentences(), ElementsAre("A b c.", "D"));
+  EXPECT_EQ(*nested.Render(Identity(nested)),
+            "<li>A <i>b <b>c.</b></i><i><b> D</b></i></li>");
+  EXPECT_EQ(
+      RenderHtml("Ende <em>hier", {Translate("Ende hier", "End here", {0, 1})}),
+      "End <em>here</em>");
+  // Left open in the gap after the last sentence: closed there too.
+  EXPECT_EQ(RenderHtml("<p>Eins. <b> </p>", {{"One.", {}}}),
+            "<p>One. <b> </b></p>");
+  // A block that ends at an opening tag may be nested in the element: it
+  // stays pinned, as before.
+  const Document pinned = ParseHtml("<b>x<div>y</div>");
+  EXPECT_EQ(*pinned.Render(Identity(pinned)), "<b>x<div>y</div>");
+}
+
 TEST(HtmlDocumentTest, MalformedMarkupNeverCrashesAndKeepsItsBytes) {
   for (const std::string html : {"<p>offen",
                                  "Text <b",
