@@ -360,7 +360,9 @@ class HtmlSegmenter {
              SentenceOffset(k, item.pos),
              item.parent >= 0 ? piece_of[item.parent] : -1, item.pin,
              item.order,
-             IsHtmlSpace(text_[item.pos - 1]) && IsHtmlSpace(text_[item.pos]),
+             // A <br>'s own space after it makes it no word.
+             item.name != "br" && IsHtmlSpace(text_[item.pos - 1]) &&
+                 IsHtmlSpace(text_[item.pos]),
              item.name == "br" && !IsHtmlSpace(text_[item.pos - 1])});
       }
       for (int e : pieces) piece_of[e] = -1;

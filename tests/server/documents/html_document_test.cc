@@ -1,5 +1,6 @@
 // Document on HTML: blocks and sentences, markup kept as written, inline
 // markup moved onto the aligned words, and malformed input.
+#include <random>
 #include <regex>
 #include <string>
 #include <vector>
@@ -314,6 +315,66 @@ TEST(HtmlDocumentTest, ElementsLeftOpenAtTheirBlocksEndCloseThere) {
   // stays pinned, as before.
   const Document pinned = ParseHtml("<b>x<div>y</div>");
   EXPECT_EQ(*pinned.Render(Identity(pinned)), "<b>x<div>y</div>");
+}
+
+TEST(HtmlDocumentTest, RandomMarkupAndSubwordPiecesStayWellFormed) {
+  // Nested inline markup over random words, some of it left open,
+  // translated as random pieces (some glued into one word) with random
+  // links: moving tags to word edges must keep every output well-formed
+  // and every character.
+  std::mt19937 random(7);
+  const auto pick = [&](int n) {
+    return std::uniform_int_distribution<int>(0, n - 1)(random);
+  };
+  for (int round = 0; round < 2000; ++round) {
+    std::string html = "<p>";
+    std::vector<std::string> open;
+    const int words = 1 + pick(8);
+    for (int w = 0; w < words; ++w) {
+      if (w > 0) html += " ";
+      for (int n = pick(3); n > 0; --n) {
+        const char* names[] = {"b", "i", "a", "sub"};
+        open.push_back(names[pick(4)]);
+        html += "<" + open.back() + ">";
+      }
+      if (pick(6) == 0) html += "<br>";
+      html += std::string(1 + pick(4), static_cast<char>('a' + pick(26)));
+      if (pick(8) == 0) html += "<img src=x>";
+      while (!open.empty() && pick(2) == 0) {
+        html += "</" + open.back() + ">";
+        open.pop_back();
+      }
+    }
+    // Some are left for </p> to close (outer ones then too, so that the
+    // input stays well nested).
+    const size_t left_open = pick(3) == 0 ? pick(int(open.size()) + 1) : 0;
+    while (open.size() > left_open) {
+      html += "</" + open.back() + ">";
+      open.pop_back();
+    }
+    html += "</p>";
+    const Document document = ParseHtml(html);
+    std::vector<SentenceTranslation> translations;
+    for (const std::string& sentence : document.sentences()) {
+      std::vector<std::pair<std::string, int>> pieces;
+      const int source_words = int(testing::Words(sentence).size());
+      for (int n = 1 + pick(10); n > 0; --n) {
+        std::string piece(1 + pick(3), static_cast<char>('A' + pick(26)));
+        if (!pieces.empty() && pick(2) == 0) piece.insert(0, " ");
+        pieces.push_back({piece, pick(source_words + 1) - 1});
+      }
+      translations.push_back(TranslatePieces(sentence, pieces));
+    }
+    absl::StatusOr<std::string> out = document.Render(translations);
+    ASSERT_TRUE(out.ok()) << html;
+    ASSERT_EQ(WellFormedProblem(*out), "") << html << " -> " << *out;
+    std::string text = "<p>";
+    for (const SentenceTranslation& t : translations) text += t.text;
+    text += "</p>";
+    const std::string stripped =
+        std::regex_replace(*out, std::regex("<(?!/?p>)[^<>]*>"), "");
+    ASSERT_EQ(stripped, text) << html << " -> " << *out;
+  }
 }
 
 TEST(HtmlDocumentTest, MalformedMarkupNeverCrashesAndKeepsItsBytes) {
