@@ -72,9 +72,9 @@ absl::StatusOr<std::string> Document::Render(
       out += translation.text;
       continue;
     }
-    absl::StatusOr<std::string> sentence = ProjectMarkup(
-        parts_->markup[part.sentence],
-        static_cast<int>(parts_->sentences[part.sentence].size()), translation);
+    absl::StatusOr<std::string> sentence =
+        ProjectMarkup(parts_->markup[part.sentence],
+                      parts_->sentences[part.sentence], translation);
     if (!sentence.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "translation ", part.sentence, ": ", sentence.status().message()));

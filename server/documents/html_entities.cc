@@ -1,16 +1,24 @@
 #include "server/documents/html_entities.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/documents/html_entity_table.h"
 
 namespace glossa::server {
 namespace {
 
-// A reference is at most this long between '&' and ';' ("&#x10FFFF;").
-constexpr size_t kMaxReferenceName = 10;
+// A numeric reference is at most this long between '&' and ';'
+// ("&#x10FFFF;").
+constexpr size_t kMaxNumeric = 10;
+// The longest name of the table, ';' included
+// ("CounterClockwiseContourIntegral;"), and the longest legacy name, one a
+// browser reads without ';' too ("middot").
+constexpr size_t kLongestName = 32;
+constexpr size_t kLongestLegacyName = 6;
 
 void AppendUtf8(uint32_t cp, std::string* out) {
   if (cp < 0x80) {
@@ -30,25 +38,43 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
-// Whether text[amp] == '&' starts something shaped like a reference:
-// &name; &#digits; or &#xhex; no longer than DecodeHtmlEntityAt reads.
-bool StartsReference(absl::string_view text, size_t amp) {
-  const absl::string_view window = text.substr(amp + 1, kMaxReferenceName);
-  size_t i = 0;
-  bool (*allowed)(unsigned char) = absl::ascii_isalnum;
-  if (!window.empty() && window[0] == '#') {
-    i = 1;
-    allowed = absl::ascii_isdigit;
-    if (window.size() > 1 && (window[1] == 'x' || window[1] == 'X')) {
-      i = 2;
-      allowed = absl::ascii_isxdigit;
-    }
-  } else if (window.empty() || !absl::ascii_isalpha(window[0])) {
-    return false;
+// The table's entry for `name` ("auml;" or, legacy, "auml"), or null.
+// Binary search: the table is sorted by name.
+const HtmlNamedReference* FindNamed(absl::string_view name) {
+  const HtmlNamedReference* begin = kHtmlNamedReferences;
+  const HtmlNamedReference* end = begin + kHtmlNamedReferenceCount;
+  const HtmlNamedReference* it = std::lower_bound(
+      begin, end, name,
+      [](const HtmlNamedReference& entry, absl::string_view n) {
+        return absl::string_view(entry.name) < n;
+      });
+  return it != end && absl::string_view(it->name) == name ? it : nullptr;
+}
+
+// The numeric reference at text[amp] == '&' followed by '#'.
+size_t DecodeNumeric(absl::string_view text, size_t amp, std::string* out) {
+  // Looks no further than the longest reference, so that text full of
+  // '&#' without ';' stays linear.
+  const size_t found = text.substr(amp, kMaxNumeric + 1).find(';');
+  if (found == absl::string_view::npos) return 0;
+  const absl::string_view digits = text.substr(amp + 2, found - 2);
+  const bool hex = !digits.empty() && (digits[0] == 'x' || digits[0] == 'X');
+  const absl::string_view number = hex ? digits.substr(1) : digits;
+  // Digits only: the parsers below would also take a sign or spaces.
+  if (number.empty() ||
+      !std::all_of(number.begin(), number.end(), [hex](char c) {
+        return hex ? absl::ascii_isxdigit(c) : absl::ascii_isdigit(c);
+      })) {
+    return 0;
   }
-  const size_t first = i;
-  while (i < window.size() && allowed(window[i])) ++i;
-  return i > first && i < window.size() && window[i] == ';';
+  uint32_t cp = 0;
+  const bool parsed =
+      hex ? absl::SimpleHexAtoi(number, &cp) : absl::SimpleAtoi(number, &cp);
+  if (!parsed || cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  AppendUtf8(cp, out);
+  return found + 1;
 }
 
 }  // namespace
@@ -56,37 +82,38 @@ bool StartsReference(absl::string_view text, size_t amp) {
 size_t DecodeHtmlEntityAt(absl::string_view text, size_t amp,
                           std::string* out) {
   if (amp >= text.size() || text[amp] != '&') return 0;
-  // Looks no further than the longest reference, so that text full of
-  // '&' without ';' stays linear.
-  const size_t found = text.substr(amp, kMaxReferenceName + 1).find(';');
-  if (found == absl::string_view::npos) return 0;
-  const size_t semi = amp + found;
-  const absl::string_view name = text.substr(amp + 1, semi - amp - 1);
-  uint32_t cp = 0;
-  if (name == "amp") {
-    cp = '&';
-  } else if (name == "lt") {
-    cp = '<';
-  } else if (name == "gt") {
-    cp = '>';
-  } else if (name == "quot") {
-    cp = '"';
-  } else if (name == "apos" || name == "#39") {
-    cp = '\'';
-  } else if (name == "nbsp") {
-    cp = 0xA0;
-  } else if (name.size() > 1 && name[0] == '#') {
-    const bool hex = name[1] == 'x' || name[1] == 'X';
-    const bool parsed = hex ? absl::SimpleHexAtoi(name.substr(2), &cp)
-                            : absl::SimpleAtoi(name.substr(1), &cp);
-    if (!parsed || cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return 0;
-    }
-  } else {
-    return 0;
+  if (amp + 1 < text.size() && text[amp + 1] == '#') {
+    return DecodeNumeric(text, amp, out);
   }
-  AppendUtf8(cp, out);
-  return semi - amp + 1;
+  // Names are letters and digits; reading no further than the longest
+  // keeps text full of '&' linear.
+  size_t end = amp + 1;
+  while (end < text.size() && end - amp - 1 < kLongestName &&
+         absl::ascii_isalnum(text[end])) {
+    ++end;
+  }
+  if (end == amp + 1) return 0;
+  if (end < text.size() && text[end] == ';') {
+    // "name;" as it stands in the text.
+    const HtmlNamedReference* found =
+        FindNamed(text.substr(amp + 1, end - amp));
+    if (found != nullptr) {
+      out->append(found->characters);
+      return end - amp + 1;
+    }
+  }
+  // As a browser reads text: the longest legacy name the letters begin
+  // with, even without ';' ("&auml" is "ä", "&notit;" is "¬it;").
+  const absl::string_view letters = text.substr(amp + 1, end - amp - 1);
+  for (size_t length = std::min(letters.size(), kLongestLegacyName);
+       length >= 2; --length) {
+    const HtmlNamedReference* found = FindNamed(letters.substr(0, length));
+    if (found != nullptr) {
+      out->append(found->characters);
+      return length + 1;
+    }
+  }
+  return 0;
 }
 
 std::string DecodeHtmlEntities(absl::string_view text) {
@@ -114,11 +141,10 @@ std::string DecodeHtmlEntities(absl::string_view text) {
 std::string EscapeHtmlText(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
+  for (const char c : text) {
     switch (c) {
       case '&':
-        out += StartsReference(text, i) ? "&" : "&amp;";
+        out += "&amp;";
         break;
       case '<':
         out += "&lt;";

@@ -12,24 +12,28 @@
 namespace glossa::server {
 
 // Decodes the character reference starting at `text[amp]` (a '&') and
-// appends the character to `*out`. Returns the reference's length in
-// bytes, or 0 (appending nothing) when the bytes there are not one this
-// decoder knows: `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`, `&apos;`,
-// `&nbsp;` and numeric references to a Unicode scalar value. Other named
-// entities are left as written: a full table is 2,000 names, and a
-// reference left alone is still shown right by a browser when a model
-// copies it through.
+// appends its characters to `*out`. Returns the reference's length in
+// bytes, or 0 (appending nothing) when the bytes there are none:
+// - every HTML5 named reference with its ';' ("&Auml;", "&mdash;"), from
+//   the WHATWG table (html_entity_table.h);
+// - as a browser reads text, the legacy names (the 106 that HTML 4 had,
+//   "&auml", "&amp", "&copy") also without ';': the longest such name the
+//   letters after '&' begin with ("&copy2024" is "©2024");
+// - numeric references (&#252; &#xFC;) to a Unicode scalar value other
+//   than U+0000.
+// Anything else ("&bogus;", "&#0;", "& ") is left to the caller as text.
+// Only for text: attribute values are never decoded (they are not
+// translated), where a browser reads legacy names differently.
 size_t DecodeHtmlEntityAt(absl::string_view text, size_t amp, std::string* out);
 
 // `text` with every reference DecodeHtmlEntityAt knows decoded.
 std::string DecodeHtmlEntities(absl::string_view text);
 
-// &, < and > escaped, for text put back between tags. A '&' that starts
-// a reference (&name; &#digits; &#xhex;, as long as DecodeHtmlEntityAt
-// reads) is kept: DecodeHtmlEntities leaves the ones it does not know as
-// written (&copy;, &mdash;), and a model copies them through, so they go
-// back as the same reference instead of as visible "&copy;" text. (Text
-// that spelled a reference out, "&amp;copy;", comes back as the reference.)
+// &, < and > escaped, for text put back between tags; every other
+// character is written as itself (UTF-8). Every '&' is escaped: the text
+// was decoded, so a '&' in it is a character, also where it spells a
+// reference ("&amp;copy;" in the source is "&copy;" for the model, and
+// goes back as "&amp;copy;").
 std::string EscapeHtmlText(absl::string_view text);
 
 }  // namespace glossa::server

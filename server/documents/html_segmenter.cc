@@ -45,6 +45,7 @@ struct Item {
   int parent = -1;      // kAtom: the element open around it (resolved later)
   InlineAtom::Pin pin = InlineAtom::Pin::kNone;
   bool consumed = false;  // a tag that became part of a sentence's markup
+  bool implied = false;   // kClose: not in the document (ImplyCloses)
 };
 
 // An inline element opened in a block.
@@ -96,7 +97,11 @@ class HtmlSegmenter {
           break;
       }
       if (item.role == Role::kBoundary) {
-        absl::Status status = FlushBlock();
+        // An end tag ends the elements open inside its block (a browser
+        // closes them there); an opening tag may nest the next block in
+        // them, so they stay open.
+        absl::Status status =
+            FlushBlock(token.kind == HtmlTokenKind::kCloseTag, token.begin, i);
         if (!status.ok()) return status;
         parts_.Keep(Bytes(token.begin, token.end));
         continue;
@@ -108,7 +113,7 @@ class HtmlSegmenter {
         AddText(MakeItem(Role::kText, token.end, token.end, i), " ", true);
       }
     }
-    return FlushBlock();
+    return FlushBlock(true, html_.size(), tokens.size());
   }
 
  private:
@@ -135,12 +140,41 @@ class HtmlSegmenter {
     items_.push_back(std::move(item));
   }
 
-  absl::Status FlushBlock() {
+  // `closes`: the block ends at an end tag or the document's end, at byte
+  // `at`, token `order`.
+  absl::Status FlushBlock(bool closes, size_t at, size_t order) {
+    if (closes) ImplyCloses(at, order);
     absl::Status status = SegmentBlock();
     items_.clear();
     elements_.clear();
     text_.clear();
     return status;
+  }
+
+  // Closes the inline elements still open at the block's end, innermost
+  // first, with closing tags that are not in the document: "<p>Das Haus
+  // ist <b>klein.</p>" is <b>klein.</b> for a browser, and so for the
+  // projection, instead of a <b> pinned to the sentence's start (which
+  // would then wrap the whole translation). Follows MatchElements' pairing.
+  void ImplyCloses(size_t at, size_t order) {
+    std::vector<size_t> open;  // items
+    for (size_t i = 0; i < items_.size(); ++i) {
+      const Item& item = items_[i];
+      if (item.role == Role::kOpen) {
+        open.push_back(i);
+      } else if (item.role == Role::kClose) {
+        auto it = std::find_if(open.rbegin(), open.rend(), [&](size_t o) {
+          return items_[o].name == item.name;
+        });
+        if (it != open.rend()) open.erase(std::next(it).base(), open.end());
+      }
+    }
+    for (auto it = open.rbegin(); it != open.rend(); ++it) {
+      Item close = MakeItem(Role::kClose, at, at, order);
+      close.name = items_[*it].name;
+      close.implied = true;
+      items_.push_back(std::move(close));
+    }
   }
 
   // Pairs opening and closing tags; a tag without its partner in the
@@ -241,6 +275,13 @@ class HtmlSegmenter {
         "</", Bytes(open.begin + 1, open.begin + 1 + open.name.size()), ">");
   }
 
+  // What an item writes: its bytes, or for an implied closing tag one
+  // written after the element's opening tag.
+  std::string ItemBytes(const Item& item) const {
+    return item.implied ? WrittenClose(elements_[item.element])
+                        : std::string(Bytes(item.begin, item.end));
+  }
+
   // Which elements and atoms each sentence carries, and which tags
   // around it become its own.
   void DescribeSentences() {
@@ -281,8 +322,7 @@ class HtmlSegmenter {
           closes.insert(0, WrittenClose(element));
         }
         AddPiece(k, e, Bytes(open.begin, open.end),
-                 Bytes(items_[element.close].begin, items_[element.close].end),
-                 &piece_of);
+                 ItemBytes(items_[element.close]), &piece_of);
       }
       markup.prefix = closes;
       size_t inside = next_element;
@@ -293,7 +333,7 @@ class HtmlSegmenter {
         pieces.push_back(inside);
         const Item& open = items_[element.open];
         Item& close = items_[element.close];
-        std::string close_tag(Bytes(close.begin, close.end));
+        std::string close_tag = ItemBytes(close);
         if (element.end >= s.end && element.end <= gap_end) {
           close.consumed = true;  // the tag right after the sentence
         } else if (element.end >= s.end) {
@@ -320,7 +360,9 @@ class HtmlSegmenter {
              SentenceOffset(k, item.pos),
              item.parent >= 0 ? piece_of[item.parent] : -1, item.pin,
              item.order,
-             IsHtmlSpace(text_[item.pos - 1]) && IsHtmlSpace(text_[item.pos]),
+             // A <br>'s own space after it makes it no word.
+             item.name != "br" && IsHtmlSpace(text_[item.pos - 1]) &&
+                 IsHtmlSpace(text_[item.pos]),
              item.name == "br" && !IsHtmlSpace(text_[item.pos - 1])});
       }
       for (int e : pieces) piece_of[e] = -1;
@@ -358,7 +400,7 @@ class HtmlSegmenter {
         if (k < ranges_.size() && ranges_[k].begin < item.pos) {
           place(k);  // inside the sentence: part of its markup
         } else if (!item.consumed) {
-          parts_.Keep(Bytes(item.begin, item.end));
+          parts_.Keep(ItemBytes(item));
         }
         continue;
       }

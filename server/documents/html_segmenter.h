@@ -16,13 +16,16 @@ namespace glossa::server {
 // - Inline: a, abbr, b, bdi, bdo, big, cite, data, del, dfn, em, font, i,
 //   ins, kbd, label, mark, nobr, q, ruby and its parts, s, samp, small,
 //   span, strike, strong, sub, sup, time, tt, u, var. An element closed in
-//   its block is projected; one whose partner tag lies in another block
-//   (or nowhere) is pinned to its sentence's start (opening) or end
-//   (closing).
+//   its block is projected. One still open when its block ends at an end
+//   tag (</p>, </li>) or at the document's end is closed there, as a
+//   browser closes it: projected, with a written "</name>". Other tags
+//   whose partner lies in another block (or nowhere) are pinned to their
+//   sentence's start (opening) or end (closing).
 // - Atoms (no text of their own): <br>, <img>, <wbr>, self-closed inline
 //   tags, comments, declarations, and <code>, <script>, <style>,
 //   <textarea> kept whole. A <br> also counts as a space between words.
-// - Text: references decoded (DecodeHtmlEntityAt); inside a sentence each
+// - Text: references decoded (DecodeHtmlEntityAt: every HTML5 name);
+//   attribute values are kept as written. Inside a sentence each
 //   run of HTML white space (space, tab, CR, LF, FF) becomes one space.
 //   Around sentences every byte is kept as written.
 // - A tag between two sentences, or at a sentence's edge, is kept where it

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "server/documents/html_entities.h"
+#include "server/documents/word_boundaries.h"
 
 namespace glossa::server {
 namespace {
@@ -25,11 +26,13 @@ bool Overlaps(const Link& link, int begin, int end) {
 
 class Projector {
  public:
-  Projector(const SentenceMarkup& markup, int source_size,
+  Projector(const SentenceMarkup& markup, absl::string_view source,
             absl::string_view text, std::vector<Link> links)
       : markup_(markup),
-        source_size_(source_size),
+        source_size_(static_cast<int>(source.size())),
         text_(text),
+        source_words_(WordBoundaries(source)),
+        target_words_(WordBoundaries(text)),
         links_(std::move(links)),
         nodes_(markup.elements.size() + 1) {
     std::sort(links_.begin(), links_.end(), [](const Link& a, const Link& b) {
@@ -261,58 +264,152 @@ class Projector {
     return items;
   }
 
+  // A tag as it will be written, in document order. Moves tell where
+  // snapping may take it: kLeft to the start of the word it is in (opening
+  // tags, atoms, empty elements), kRight to the word's end (closing tags),
+  // kStay nowhere (a tag that was inside a word in the source, such as
+  // H<sub>2</sub>O, or one pinned to the sentence's edge).
+  enum class Move { kStay, kLeft, kRight };
+  struct Tag {
+    int position;
+    absl::string_view bytes;
+    Move move;
+    const InlineAtom* atom;  // for atoms, their spacing rules
+  };
+
+  // Whether a tag standing at source offset `source` may move to a word
+  // boundary of the translation: only if it stood at one in the source.
+  Move MoveFrom(int source, Move move) const {
+    return std::binary_search(source_words_.begin(), source_words_.end(),
+                              source)
+               ? move
+               : Move::kStay;
+  }
+
+  void AddElementTags(size_t node, bool open, std::vector<Tag>* tags) const {
+    const Node& n = nodes_[node];
+    const InlineElement& element = ElementOf(node);
+    if (n.point) {  // open and close stay together, before the word
+      tags->push_back({n.lo, open ? element.open_tag : element.close_tag,
+                       MoveFrom(element.source_begin, Move::kLeft), nullptr});
+    } else if (open) {
+      tags->push_back({n.lo, element.open_tag,
+                       MoveFrom(element.source_begin, Move::kLeft), nullptr});
+    } else {
+      tags->push_back({n.hi, element.close_tag,
+                       MoveFrom(element.source_end, Move::kRight), nullptr});
+    }
+  }
+
+  // Every tag in the order it is written: depth-first without recursion,
+  // since inline markup can nest deeply.
+  std::vector<Tag> Tags() const {
+    struct Frame {
+      size_t node;
+      std::vector<Item> items;
+      size_t next;
+    };
+    std::vector<Tag> tags;
+    std::vector<Frame> stack;
+    stack.push_back({0, ItemsOf(0), 0});
+    while (!stack.empty()) {
+      Frame& frame = stack.back();
+      if (frame.next == frame.items.size()) {
+        if (frame.node != 0) AddElementTags(frame.node, false, &tags);
+        stack.pop_back();
+        continue;
+      }
+      const Item item = frame.items[frame.next++];
+      if (item.atom) {
+        const InlineAtom& atom = markup_.atoms[item.index];
+        tags.push_back({item.position, atom.bytes,
+                        atom.pin == InlineAtom::Pin::kNone
+                            ? MoveFrom(atom.source_position, Move::kLeft)
+                            : Move::kStay,
+                        &atom});
+        continue;
+      }
+      AddElementTags(item.index, true, &tags);
+      stack.push_back({item.index, ItemsOf(item.index), 0});
+    }
+    return tags;
+  }
+
+  // Moves each tag that stands inside a word of the translation to the
+  // word's start (kLeft) or end (kRight), as far as the tags before and
+  // after it allow: tags keep their order, so the element tree, and with
+  // it well-formedness, stays the source's. Opening tags go forwards, each
+  // stopping at the one before; closing tags go backwards, each stopping at
+  // the one after. Two siblings sharing a word stop at each other.
+  void Snap(std::vector<Tag>* tags) const {
+    int previous = 0;
+    for (Tag& tag : *tags) {
+      tag.position = std::max(tag.position, previous);  // document order
+      previous = tag.position;
+    }
+    std::vector<int> original(tags->size());
+    for (size_t i = 0; i < tags->size(); ++i) {
+      original[i] = (*tags)[i].position;
+    }
+    for (size_t i = 0; i < tags->size(); ++i) {
+      Tag& tag = (*tags)[i];
+      if (tag.move != Move::kLeft) continue;
+      const int floor = i == 0 ? 0 : (*tags)[i - 1].position;
+      auto it = std::upper_bound(target_words_.begin(), target_words_.end(),
+                                 tag.position);
+      const int start = it == target_words_.begin() ? 0 : *std::prev(it);
+      tag.position = std::max(start, floor);
+    }
+    for (size_t i = tags->size(); i-- > 0;) {
+      Tag& tag = (*tags)[i];
+      if (tag.move != Move::kRight) continue;
+      const int ceiling = i + 1 == tags->size() ? static_cast<int>(text_.size())
+                                                : (*tags)[i + 1].position;
+      auto it = std::lower_bound(target_words_.begin(), target_words_.end(),
+                                 original[i]);
+      const int end =
+          it == target_words_.end() ? static_cast<int>(text_.size()) : *it;
+      tag.position = std::min(end, ceiling);
+    }
+  }
+
   void AppendText(int begin, int end, std::string* out) const {
     if (end > begin) {
       *out += EscapeHtmlText(text_.substr(begin, end - begin));
     }
   }
 
-  // Depth-first without recursion: inline markup can nest deeply.
+  bool SpaceAt(int k) const {
+    return k >= 0 && k < static_cast<int>(text_.size()) && text_[k] == ' ';
+  }
+
   void Serialize(std::string* out) const {
-    struct Frame {
-      size_t node;
-      std::vector<Item> items;
-      size_t next;
-      int cursor;
-    };
-    std::vector<Frame> stack;
-    stack.push_back({0, ItemsOf(0), 0, 0});
-    while (!stack.empty()) {
-      Frame& frame = stack.back();
-      const Node& node = nodes_[frame.node];
-      if (frame.next == frame.items.size()) {
-        AppendText(frame.cursor, node.hi, out);
-        if (frame.node != 0) *out += ElementOf(frame.node).close_tag;
-        const int hi = node.hi;
-        stack.pop_back();
-        if (!stack.empty()) stack.back().cursor = hi;
-        continue;
-      }
-      const Item item = frame.items[frame.next++];
-      const InlineAtom* atom = item.atom ? &markup_.atoms[item.index] : nullptr;
-      const bool take_space = atom != nullptr && atom->takes_space &&
-                              item.position > frame.cursor &&
-                              text_[item.position - 1] == ' ';
-      AppendText(frame.cursor, item.position - (take_space ? 1 : 0), out);
-      frame.cursor = std::max(frame.cursor, item.position);
-      if (atom != nullptr) {
-        *out += atom->bytes;
-        const size_t q = item.position;
-        if (atom->spaced && q > 0 && q < text_.size() && text_[q - 1] == ' ' &&
-            text_[q] != ' ') {
-          *out += ' ';
-        }
-        continue;
-      }
-      *out += ElementOf(item.index).open_tag;
-      const Node& child = nodes_[item.index];
-      stack.push_back({item.index, ItemsOf(item.index), 0, child.lo});
+    std::vector<Tag> tags = Tags();
+    Snap(&tags);
+    int cursor = 0;
+    for (const Tag& tag : tags) {
+      const InlineAtom* atom = tag.atom;
+      const int q = tag.position;
+      const bool take_space =
+          atom != nullptr && atom->takes_space && q > cursor && SpaceAt(q - 1);
+      AppendText(cursor, q - (take_space ? 1 : 0), out);
+      cursor = std::max(cursor, q);
+      const bool inside = q > 0 && q < static_cast<int>(text_.size());
+      const bool spaced = atom != nullptr && atom->spaced && inside;
+      // A word-like atom keeps a space on both sides: the sentence had one
+      // space for the two around it, and it may land on either side of it.
+      if (spaced && !SpaceAt(q - 1) && SpaceAt(q)) *out += ' ';
+      absl::StrAppend(out, tag.bytes);
+      if (spaced && SpaceAt(q - 1) && !SpaceAt(q)) *out += ' ';
     }
+    AppendText(cursor, static_cast<int>(text_.size()), out);
   }
 
   const SentenceMarkup& markup_;
   const int source_size_;
   const absl::string_view text_;
+  // Word boundaries (WordBoundaries) of the sentence and the translation.
+  const std::vector<int> source_words_, target_words_;
   std::vector<Link> links_;  // by source position, then target position
   int longest_source_ = 0;
   std::vector<Node> nodes_;
@@ -330,8 +427,9 @@ int CharacterStart(absl::string_view text, int offset) {
 }  // namespace
 
 absl::StatusOr<std::string> ProjectMarkup(
-    const SentenceMarkup& markup, int source_size,
+    const SentenceMarkup& markup, absl::string_view source,
     const SentenceTranslation& translation) {
+  const int source_size = static_cast<int>(source.size());
   const absl::string_view text = translation.text;
   if (markup.elements.empty() && markup.atoms.empty()) {
     return absl::StrCat(markup.prefix, EscapeHtmlText(text), markup.suffix);
@@ -360,7 +458,7 @@ absl::StatusOr<std::string> ProjectMarkup(
     // A token with no text (an end-of-sentence token) marks no word.
     if (snapped.target_end > snapped.target_begin) links.push_back(snapped);
   }
-  return Projector(markup, source_size, text, std::move(links)).Run();
+  return Projector(markup, source, text, std::move(links)).Run();
 }
 
 }  // namespace glossa::server

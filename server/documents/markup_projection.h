@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "server/documents/sentence_translation.h"
 
 // Putting a sentence's inline markup back onto its translation, by word
@@ -66,13 +67,20 @@ struct SentenceMarkup {
 //   first target token aligned to the nearest source token at or after its
 //   source position (else after the last one before it), kept inside its
 //   parent and outside its siblings; an element so placed stays, empty;
-// - with no alignment at all, positions scale by length to a word start.
+// - with no alignment at all, positions scale by length to a word start;
+// - then, since target tokens are subwords, every tag that falls inside a
+//   word of the translation moves to the word's edge (WordBoundaries):
+//   opening tags, atoms (<br>, <img>, <code>...</code>) and empty elements
+//   to its start, closing tags to its end, never past a neighbouring tag,
+//   so that no tag overtakes another. A tag that stood inside a word of
+//   the source (H<sub>2</sub>O) stays where the alignment put it;
+// - an atom that stood between two spaces gets a space on both sides.
 // Every tag and attribute is kept; the element tree is the source's, so
 // the output is well-formed when the sentence's markup was. Alignment
 // boundaries inside a UTF-8 character move to its start. InvalidArgument
-// for a link outside the translation or the sentence (`source_size`).
+// for a link outside the translation or `source` (the sentence's text).
 absl::StatusOr<std::string> ProjectMarkup(
-    const SentenceMarkup& markup, int source_size,
+    const SentenceMarkup& markup, absl::string_view source,
     const SentenceTranslation& translation);
 
 }  // namespace glossa::server

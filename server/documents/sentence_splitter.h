@@ -16,9 +16,9 @@ struct TextRange {
 };
 
 // Sentences as ICU's sentence BreakIterator (UAX #29, with the language's
-// abbreviation list, "ss=standard") finds them. Only the ICU user in the
-// document library; it works on UTF-8 directly (a UTF-8 UText), so every
-// boundary is a byte offset and no UTF-16 offset leaks out.
+// abbreviation list, "ss=standard") finds them. Like WordBoundaries, it
+// works on UTF-8 directly (a UTF-8 UText), so every boundary is a byte
+// offset and no UTF-16 offset leaks out.
 class SentenceSplitter {
  public:
   // `language` is a BCP-47 tag ("de", "en-GB", "zh-Hant") or an ICU locale

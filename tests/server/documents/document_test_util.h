@@ -57,6 +57,26 @@ inline SentenceTranslation Translate(absl::string_view source,
   return translation;
 }
 
+// A translation cut into subword pieces, as SentencePiece decodes them: the
+// target text is the pieces joined, and each piece links, by its bytes
+// without a leading space, to source word source_of (none for -1).
+inline SentenceTranslation TranslatePieces(
+    absl::string_view source,
+    const std::vector<std::pair<std::string, int>>& pieces) {
+  const auto source_words = Words(source);
+  SentenceTranslation translation;
+  for (const auto& [piece, source_of] : pieces) {
+    const int begin =
+        int(translation.text.size()) + (absl::StartsWith(piece, " ") ? 1 : 0);
+    translation.text += piece;
+    if (source_of < 0) continue;
+    const auto [sb, se] = source_words.at(source_of);
+    translation.alignment.push_back(
+        {begin, int(translation.text.size()), sb, se});
+  }
+  return translation;
+}
+
 // Each sentence translated as itself, word by word.
 inline std::vector<SentenceTranslation> Identity(const Document& document) {
   std::vector<SentenceTranslation> translations;

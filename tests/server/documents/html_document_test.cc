@@ -1,5 +1,6 @@
 // Document on HTML: blocks and sentences, markup kept as written, inline
 // markup moved onto the aligned words, and malformed input.
+#include <random>
 #include <regex>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ using ::testing::ElementsAre;
 using testing::Identity;
 using ::testing::IsEmpty;
 using testing::Translate;
+using testing::TranslatePieces;
 using testing::WellFormedProblem;
 
 Document ParseHtml(absl::string_view html, absl::string_view language = "en") {
@@ -144,6 +146,44 @@ TEST(HtmlDocumentTest, VoidElementsGoBeforeTheWordAfterThem) {
   EXPECT_EQ(*lines.Render(Identity(lines)), "<p>One<br>two<br/>three.</p>");
 }
 
+TEST(HtmlDocumentTest, TagsNeverLandInsideAWordOfSubwordPieces) {
+  // Target tokens are subword pieces; these are the server's own outputs
+  // from before tags were moved to word edges.
+  // Was "<p>st<br>ealing</p>".
+  EXPECT_EQ(RenderHtml("<p>streichen <br>und tapezierend</p>",
+                       {TranslatePieces("streichen und tapezierend",
+                                        {{"st", 0}, {"eal", 1}, {"ing", 2}})}),
+            "<p><br>stealing</p>");
+  // Was "... <a href="x">The dog s</a>lucks in the garden.</p>".
+  EXPECT_EQ(RenderHtml(
+                "<p>Das Haus <a href=\"x\">ist klein. Der Hund schläft</a> im "
+                "Garten.</p>",
+                {Translate("Das Haus ist klein.", "The house is small.",
+                           {0, 1, 2, 3, 4}),
+                 TranslatePieces("Der Hund schläft im Garten.", {{"The", 0},
+                                                                 {" dog", 1},
+                                                                 {" s", 2},
+                                                                 {"lucks", 3},
+                                                                 {" in", 3},
+                                                                 {" the", 4},
+                                                                 {" garden", 4},
+                                                                 {".", 5}})}),
+            "<p>The house <a href=\"x\">is small.</a> <a href=\"x\">The dog "
+            "slucks</a> in the garden.</p>");
+  // Was "<p>She see<code>ls -la</code> here.</p>": a kept element that
+  // stood between spaces keeps a space on both sides.
+  EXPECT_EQ(
+      RenderHtml("<p>Siehe <code>ls -la</code> hier.</p>",
+                 {TranslatePieces(
+                     "Siehe hier.",
+                     {{"She", 0}, {" see", 0}, {" here", -1}, {".", -1}})}),
+      "<p>She see <code>ls -la</code> here.</p>");
+  // Inside a word in the source, inside a word in the translation.
+  EXPECT_EQ(RenderHtml("<p>H<sub>2</sub>O ist nass.</p>",
+                       {{"H2O is wet.", {{0, 1, 0, 1}, {1, 2, 1, 2}}}}),
+            "<p>H<sub>2</sub>O is wet.</p>");
+}
+
 TEST(HtmlDocumentTest, AnElementWithoutAlignedWordsStaysEmpty) {
   // "<b>very</b>" has no aligned target word: an empty <b></b> before the
   // word aligned to what followed it.
@@ -201,12 +241,25 @@ TEST(HtmlDocumentTest, TextIsEscapedAndReferencesDecoded) {
               ElementsAre("Tom & Jerry \u263A \"hi\"\u00A0there."));
   EXPECT_EQ(*document.Render({{"<Tom> & Jerry", {}}}),
             "<p>&lt;Tom&gt; &amp; Jerry</p>");
-  // A reference the decoder does not know is text the model copies
-  // through, and goes back as written.
-  const Document other = ParseHtml("<p>&copy; 2024 &mdash; Glossa.</p>");
-  EXPECT_THAT(other.sentences(), ElementsAre("&copy; 2024 &mdash; Glossa."));
+  // Every HTML5 named reference reaches the model as its character and
+  // comes back as UTF-8 (it used to reach it as "&Auml;" and come back
+  // mangled, "&Aumlum;"); only &, < and > are escaped.
+  const Document named =
+      ParseHtml("<p>Das Haus &auml; ist &Auml;&szlig; klein.</p>");
+  EXPECT_THAT(named.sentences(), ElementsAre("Das Haus ä ist Äß klein."));
+  EXPECT_EQ(*named.Render(Identity(named)), "<p>Das Haus ä ist Äß klein.</p>");
+  const Document other =
+      ParseHtml("<p>&copy; 2024 &mdash; Glossa &amp;copy; &bogus;.</p>");
+  EXPECT_THAT(other.sentences(),
+              ElementsAre("© 2024 — Glossa &copy; &bogus;."));
   EXPECT_EQ(*other.Render(Identity(other)),
-            "<p>&copy; 2024 &mdash; Glossa.</p>");
+            "<p>© 2024 — Glossa &amp;copy; &amp;bogus;.</p>");
+  // Attribute values are not translated: their references stay as
+  // written.
+  const std::string link = "<p><a title=\"&Auml;&copy\">&Auml;</a></p>";
+  const Document attribute = ParseHtml(link);
+  EXPECT_EQ(*attribute.Render(Identity(attribute)),
+            "<p><a title=\"&Auml;&copy\">Ä</a></p>");
 }
 
 TEST(HtmlDocumentTest, WhiteSpaceInsideASentenceBecomesOneSpace) {
@@ -237,6 +290,91 @@ TEST(HtmlDocumentTest, ElementsAcrossBlocksArePinnedToTheirSentence) {
                         Translate("link now.", "jetzt Link.", {1, 0})});
   EXPECT_EQ(out, "<p><a href=x>Sieh dies<div>innen</div>jetzt Link.</a></p>");
   EXPECT_EQ(WellFormedProblem(out), "");
+}
+
+TEST(HtmlDocumentTest, ElementsLeftOpenAtTheirBlocksEndCloseThere) {
+  // </p> closes <b> for a browser: <b> covers "klein." and is closed in
+  // the output, instead of being pinned to the sentence's start, around
+  // the whole translation ("<p><b>The house is small.</p>").
+  EXPECT_EQ(RenderHtml("<p>Das Haus ist <b>klein.</p>",
+                       {Translate("Das Haus ist klein.", "The house is small.",
+                                  {0, 1, 2, 3, 4})}),
+            "<p>The house is <b>small.</b></p>");
+  // Nested, across sentences, and at the document's end.
+  const Document nested = ParseHtml("<li>A <i>b <b>c. D</li>");
+  EXPECT_THAT(nested.sentences(), ElementsAre("A b c.", "D"));
+  EXPECT_EQ(*nested.Render(Identity(nested)),
+            "<li>A <i>b <b>c.</b></i><i><b> D</b></i></li>");
+  EXPECT_EQ(
+      RenderHtml("Ende <em>hier", {Translate("Ende hier", "End here", {0, 1})}),
+      "End <em>here</em>");
+  // Left open in the gap after the last sentence: closed there too.
+  EXPECT_EQ(RenderHtml("<p>Eins. <b> </p>", {{"One.", {}}}),
+            "<p>One. <b> </b></p>");
+  // A block that ends at an opening tag may be nested in the element: it
+  // stays pinned, as before.
+  const Document pinned = ParseHtml("<b>x<div>y</div>");
+  EXPECT_EQ(*pinned.Render(Identity(pinned)), "<b>x<div>y</div>");
+}
+
+TEST(HtmlDocumentTest, RandomMarkupAndSubwordPiecesStayWellFormed) {
+  // Nested inline markup over random words, some of it left open,
+  // translated as random pieces (some glued into one word) with random
+  // links: moving tags to word edges must keep every output well-formed
+  // and every character.
+  std::mt19937 random(7);
+  const auto pick = [&](int n) {
+    return std::uniform_int_distribution<int>(0, n - 1)(random);
+  };
+  for (int round = 0; round < 2000; ++round) {
+    std::string html = "<p>";
+    std::vector<std::string> open;
+    const int words = 1 + pick(8);
+    for (int w = 0; w < words; ++w) {
+      if (w > 0) html += " ";
+      for (int n = pick(3); n > 0; --n) {
+        const char* names[] = {"b", "i", "a", "sub"};
+        open.push_back(names[pick(4)]);
+        html += "<" + open.back() + ">";
+      }
+      if (pick(6) == 0) html += "<br>";
+      html += std::string(1 + pick(4), static_cast<char>('a' + pick(26)));
+      if (pick(8) == 0) html += "<img src=x>";
+      while (!open.empty() && pick(2) == 0) {
+        html += "</" + open.back() + ">";
+        open.pop_back();
+      }
+    }
+    // Some are left for </p> to close (outer ones then too, so that the
+    // input stays well nested).
+    const size_t left_open = pick(3) == 0 ? pick(int(open.size()) + 1) : 0;
+    while (open.size() > left_open) {
+      html += "</" + open.back() + ">";
+      open.pop_back();
+    }
+    html += "</p>";
+    const Document document = ParseHtml(html);
+    std::vector<SentenceTranslation> translations;
+    for (const std::string& sentence : document.sentences()) {
+      std::vector<std::pair<std::string, int>> pieces;
+      const int source_words = int(testing::Words(sentence).size());
+      for (int n = 1 + pick(10); n > 0; --n) {
+        std::string piece(1 + pick(3), static_cast<char>('A' + pick(26)));
+        if (!pieces.empty() && pick(2) == 0) piece.insert(0, " ");
+        pieces.push_back({piece, pick(source_words + 1) - 1});
+      }
+      translations.push_back(TranslatePieces(sentence, pieces));
+    }
+    absl::StatusOr<std::string> out = document.Render(translations);
+    ASSERT_TRUE(out.ok()) << html;
+    ASSERT_EQ(WellFormedProblem(*out), "") << html << " -> " << *out;
+    std::string text = "<p>";
+    for (const SentenceTranslation& t : translations) text += t.text;
+    text += "</p>";
+    const std::string stripped =
+        std::regex_replace(*out, std::regex("<(?!/?p>)[^<>]*>"), "");
+    ASSERT_EQ(stripped, text) << html << " -> " << *out;
+  }
 }
 
 TEST(HtmlDocumentTest, MalformedMarkupNeverCrashesAndKeepsItsBytes) {

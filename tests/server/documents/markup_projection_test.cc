@@ -10,6 +10,7 @@ namespace glossa::server {
 namespace {
 
 using testing::Translate;
+using testing::TranslatePieces;
 
 InlineElement Element(const std::string& name, int begin, int end,
                       int parent = -1) {
@@ -18,8 +19,7 @@ InlineElement Element(const std::string& name, int begin, int end,
 
 std::string Project(const SentenceMarkup& markup, absl::string_view source,
                     const SentenceTranslation& translation) {
-  absl::StatusOr<std::string> out =
-      ProjectMarkup(markup, static_cast<int>(source.size()), translation);
+  absl::StatusOr<std::string> out = ProjectMarkup(markup, source, translation);
   EXPECT_TRUE(out.ok()) << out.status();
   return out.ok() ? *out : "";
 }
@@ -75,9 +75,79 @@ TEST(MarkupProjectionTest, AtomsArePinnedOrPlacedBeforeTheNextWord) {
 
 TEST(MarkupProjectionTest, BoundariesInsideACharacterMoveToItsStart) {
   SentenceMarkup markup;
+  // <b> covers part of a word ("x" of "xy"), so it is not moved to the
+  // word's edges, and "ü" is two bytes: a link ending at byte 2 (inside
+  // it) ends at 1.
   markup.elements = {Element("b", 0, 1)};
-  // "ü" is two bytes; a link ending at byte 2 (inside it) ends at 1.
-  EXPECT_EQ(Project(markup, "x y", {"aü", {{0, 2, 0, 1}}}), "<b>a</b>ü");
+  EXPECT_EQ(Project(markup, "xy", {"aü", {{0, 2, 0, 1}}}), "<b>a</b>ü");
+}
+
+TEST(MarkupProjectionTest, TagsInsideAWordMoveToItsEdges) {
+  // "a <b>bc</b> d" -> "A B|c D" where only the piece "B" came from "bc"
+  // and "c" from "d": the closing tag goes to the end of "Bc".
+  SentenceMarkup markup;
+  markup.elements = {Element("b", 2, 4)};
+  EXPECT_EQ(Project(markup, "a bc d",
+                    TranslatePieces(
+                        "a bc d", {{"A", 0}, {" B", 1}, {"c", 2}, {" D", 2}})),
+            "A <b>Bc</b> D");
+  // The opening tag goes to the word's start: <b> came to cover only "c".
+  EXPECT_EQ(Project(markup, "a bc d",
+                    TranslatePieces(
+                        "a bc d", {{"A", 0}, {" B", 0}, {"c", 1}, {" D", 2}})),
+            "A <b>Bc</b> D");
+  // An atom (<br>, <code>...</code>) goes before the word.
+  SentenceMarkup br;
+  br.atoms = {{"<br>", 2, -1, InlineAtom::Pin::kNone, 0}};
+  EXPECT_EQ(
+      Project(br, "a b",
+              TranslatePieces("a b", {{"St", 0}, {"eal", 1}, {"ing", 1}})),
+      "<br>Stealing");
+  // Punctuation is a word of its own: the tag stays before the stop.
+  EXPECT_EQ(Project(markup, "a bc d",
+                    TranslatePieces("a bc d",
+                                    {{"A", 0}, {" B", 1}, {"c", 1}, {".", 2}})),
+            "A <b>Bc</b>.");
+}
+
+TEST(MarkupProjectionTest, TagsInsideASourceWordAreNotMoved) {
+  // H<sub>2</sub>O: the element was inside a word in the source, and
+  // stays inside it in the translation.
+  SentenceMarkup markup;
+  markup.elements = {Element("sub", 1, 2)};
+  EXPECT_EQ(Project(markup, "H2O ist",
+                    {"H2O is", {{0, 1, 0, 1}, {1, 2, 1, 2}, {2, 3, 2, 3}}}),
+            "H<sub>2</sub>O is");
+}
+
+TEST(MarkupProjectionTest, SiblingsSharingAWordStopAtEachOther) {
+  // <u>x</u> <v>y</v> -> one word "ab": neither tag may overtake the
+  // other, so the output stays well-formed, the tags inside the word.
+  SentenceMarkup markup;
+  markup.elements = {Element("u", 0, 1), Element("v", 2, 3)};
+  const std::string out =
+      Project(markup, "x y", TranslatePieces("x y", {{"a", 0}, {"b", 1}}));
+  EXPECT_EQ(out, "<u>a</u><v>b</v>");
+  EXPECT_EQ(testing::WellFormedProblem(out), "");
+  // Nested: the child grows to the word, within its parent.
+  SentenceMarkup nested;
+  nested.elements = {Element("a", 0, 3), Element("b", 2, 3, 0)};
+  EXPECT_EQ(Project(nested, "x y",
+                    TranslatePieces("x y", {{"P", 0}, {" q", 1}, {"r", 0}})),
+            "<a>P <b>qr</b></a>");
+}
+
+TEST(MarkupProjectionTest, WordsWithoutSpacesUseIcuWords) {
+  // 我喜欢猫 ("I like cats"), one piece per character: <b> was around
+  // "like", whose pieces are 喜 and 欢; a piece aligned elsewhere inside
+  // the dictionary word 喜欢 does not leave the tag inside it.
+  SentenceMarkup markup;
+  markup.elements = {Element("b", 2, 6)};
+  EXPECT_EQ(
+      Project(markup, "I like cats",
+              TranslatePieces("I like cats",
+                              {{"我", 0}, {"喜", 1}, {"欢", 2}, {"猫", 2}})),
+      "我<b>喜欢</b>猫");
 }
 
 TEST(MarkupProjectionTest, DeepNestingNeedsNoRecursion) {
