@@ -85,9 +85,14 @@ void BatchDecoder::StepSingle(const ModelConfig& config, float* logits,
   ++sequence.generated;
   if (token != config.eos_token_id) {
     const float logprob = logit - log_z;
-    // A forced token is not chosen: it adds nothing to the score, as in
-    // beam search, so that both score what the model wrote after a prefix.
-    if (!prefix_step) beam.sum_logprobs += logprob;
+    // A target-prefix token is not chosen: it adds nothing to the score, as
+    // in beam search, so that both score what the model wrote after it. (A
+    // forced language token counts, as in the reference's greedy scores.)
+    const bool target_prefix_step =
+        prefix_step &&
+        sequence.generated >
+            static_cast<int>(sequence.options.forced_prefix.size());
+    if (!target_prefix_step) beam.sum_logprobs += logprob;
     beam.tokens.push_back(token);
     beam.logprobs.push_back(logprob);
     if (sequence.options.token_alternatives > 0) {

@@ -303,6 +303,24 @@ TEST_F(ControlledDecodingTest, TokenLogprobsAddUpToTheScore) {
   }
 }
 
+// A target prefix is forced, not chosen: it adds nothing to the score under
+// greedy or beam search, so one text scores the same by either.
+TEST_F(ControlledDecodingTest, ATargetPrefixAddsNothingToTheScore) {
+  std::vector<std::pair<std::string, float>> results;
+  for (const int beam_size : {1, 4}) {
+    v1::TranslateRequest request = Beam({"Hallo."}, beam_size);
+    request.add_target_prefix("Good day");
+    request.mutable_options()->set_return_scores(true);
+    request.mutable_options()->set_length_penalty(0.0f);
+    const v1::TranslateResponse response = Translate(request);
+    results.emplace_back(Best(response, 0),
+                         response.translations(0).hypotheses(0).score());
+  }
+  ASSERT_EQ(results[0].first, results[1].first);  // "Good day." by both
+  EXPECT_NEAR(results[0].second, results[1].second, 1e-3);
+  EXPECT_GT(results[0].second, -5.0f);  // the prefix's own cost is not in it
+}
+
 // Word alignments: every link's ranges lie in their texts, and on a
 // hand-checked sentence the content words align to their translations.
 TEST_F(ControlledDecodingTest, AlignmentsLinkTheTranslatedWords) {
@@ -436,6 +454,18 @@ TEST_F(ControlledDecodingTest, BadControlsAreRejectedWithAReason) {
   no_room.mutable_options()->add_terminology()->set_target(
       "extraordinarily complicated terminology");
   expect_invalid(no_room, "options.terminology (segments[0]) need");
+
+  // A term no_repeat_ngram_size forbids could never be written.
+  v1::TranslateRequest repeats = Beam({"Das Haus ist klein."});
+  repeats.mutable_options()->set_no_repeat_ngram_size(1);
+  repeats.mutable_options()->add_terminology()->set_target("building building");
+  expect_invalid(repeats, "which options.no_repeat_ngram_size 1 forbids");
+
+  // A blank segment is not translated: its prefix would be lost.
+  v1::TranslateRequest blank = Beam({"  ", "Das Haus."});
+  blank.add_target_prefix("Hello");
+  blank.add_target_prefix("");
+  expect_invalid(blank, "target_prefix[0] is set but segments[0] is blank");
 
   // The server still serves after all of them.
   EXPECT_NE(Best(Translate(Beam({"Das Haus ist klein."})), 0), "<missing>");
