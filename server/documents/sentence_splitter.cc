@@ -2,16 +2,18 @@
 
 #include <unicode/brkiter.h>
 #include <unicode/locid.h>
-#include <unicode/utext.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/utf8.h"
+#include "server/documents/icu_breaks.h"
 
 namespace glossa::server {
 
@@ -67,37 +69,23 @@ absl::StatusOr<SentenceSplitter> SentenceSplitter::Create(
 
 std::vector<TextRange> SentenceSplitter::Split(absl::string_view text) {
   std::vector<TextRange> sentences;
-  UErrorCode status = U_ZERO_ERROR;
-  // A UTF-8 UText: the iterator's indexes are byte offsets into `text`.
-  UText* utext = utext_openUTF8(nullptr, text.data(),
-                                static_cast<int64_t>(text.size()), &status);
-  icu::BreakIterator& iterator = *icu_->iterator;
-  if (U_SUCCESS(status)) iterator.setText(utext, status);
-  if (U_FAILURE(status)) {
+  const auto add = [&](size_t from, size_t to) {
+    const absl::string_view core =
+        base::StripBlank(text.substr(from, to - from));
+    if (core.empty()) return;
+    const size_t begin = core.data() - text.data();
+    sentences.push_back({begin, begin + core.size()});
+  };
+  const std::optional<std::vector<int>> boundaries =
+      BreakOffsets(*icu_->iterator, text);
+  if (!boundaries.has_value()) {
     // Only a failed allocation gets here: the text is one sentence.
-    utext_close(utext);
-    const absl::string_view core = base::StripBlank(text);
-    if (!core.empty()) {
-      const size_t begin = core.data() - text.data();
-      sentences.push_back({begin, begin + core.size()});
-    }
+    add(0, text.size());
     return sentences;
   }
-  size_t previous = 0;
-  for (int32_t boundary = iterator.next(); boundary != icu::BreakIterator::DONE;
-       boundary = iterator.next()) {
-    const absl::string_view piece =
-        text.substr(previous, static_cast<size_t>(boundary) - previous);
-    const absl::string_view core = base::StripBlank(piece);
-    if (!core.empty()) {
-      const size_t begin = core.data() - text.data();
-      sentences.push_back({begin, begin + core.size()});
-    }
-    previous = static_cast<size_t>(boundary);
+  for (size_t k = 1; k < boundaries->size(); ++k) {
+    add((*boundaries)[k - 1], (*boundaries)[k]);
   }
-  // The iterator keeps a pointer to the UText; leave it on empty text.
-  iterator.setText(icu::UnicodeString());
-  utext_close(utext);
   return sentences;
 }
 
