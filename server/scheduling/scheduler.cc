@@ -307,7 +307,6 @@ bool Scheduler::Admit(absl::Time now) {
     }
     if (state->next_to_admit == size) LeaveQueue(state);
   }
-  for (const auto& owner : owners) owner.first->admitting = 0;
   if (batch.empty()) return false;
 
   absl::StatusOr<std::vector<uint64_t>> ids = decoder_->Add(std::move(batch));
@@ -316,10 +315,10 @@ bool Scheduler::Admit(absl::Time now) {
         ids.ok() ? absl::InternalError("decoder returned a wrong id count")
                  : absl::InternalError(absl::StrCat("encoding failed: ",
                                                     ids.status().message()));
-    std::vector<TaskState*> failed;
-    for (const auto& owner : owners) failed.push_back(owner.first);
-    std::sort(failed.begin(), failed.end());
-    failed.erase(std::unique(failed.begin(), failed.end()), failed.end());
+    std::vector<TaskState*> failed;  // each once, in admission order
+    for (const auto& [state, index] : owners) {
+      if (std::exchange(state->admitting, 0) > 0) failed.push_back(state);
+    }
     if (ids.ok()) {
       for (uint64_t id : *ids) decoder_->Remove(id);
     }
@@ -328,6 +327,7 @@ bool Scheduler::Admit(absl::Time now) {
   }
   for (size_t i = 0; i < owners.size(); ++i) {
     auto [state, index] = owners[i];
+    state->admitting = 0;  // now counted in `live`
     ActiveSequence& sequence = active_[(*ids)[i]];
     sequence.owner = state;
     sequence.index = index;
