@@ -9,6 +9,12 @@
 
 namespace glossa::server {
 
+// The payload a refusal below carries, so that HTTP answers it with 413
+// (the request asked for too much) rather than RESOURCE_EXHAUSTED's 429,
+// whose Retry-After would have clients send the same request again.
+inline constexpr absl::string_view kAnswerTooLargePayload =
+    "glossa.dev/answer-too-large";
+
 // RESOURCE_EXHAUSTED, saying what to ask for instead, when `answer` is over
 // `max_bytes` serialized (ServingLimits.max_message_bytes). Checked before
 // an answer is sent, on both front-ends: gRPC would otherwise refuse to send
@@ -16,11 +22,6 @@ namespace glossa::server {
 // HTTP answer would exceed the bound its gRPC twin holds to. A document's
 // or a request's input is bounded, but its answer grows with hypotheses,
 // alternatives, alignments and terms.
-// The refusal carries this payload, so that HTTP answers it with 413 (the
-// request asked for too much) rather than RESOURCE_EXHAUSTED's 429, whose
-// Retry-After would have clients send the same request again.
-inline constexpr absl::string_view kAnswerTooLargePayload =
-    "glossa.dev/answer-too-large";
 absl::Status CheckAnswerSize(const google::protobuf::Message& answer,
                              int64_t max_bytes);
 
