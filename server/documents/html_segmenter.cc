@@ -45,7 +45,7 @@ struct Item {
   int parent = -1;      // kAtom: the element open around it (resolved later)
   InlineAtom::Pin pin = InlineAtom::Pin::kNone;
   bool consumed = false;  // a tag that became part of a sentence's markup
-  bool implied = false;   // kClose: not in the document (ImplyCloses)
+  bool implied = false;   // kClose: not in the document (MatchElements)
 };
 
 // An inline element opened in a block.
@@ -100,8 +100,8 @@ class HtmlSegmenter {
         // An end tag ends the elements open inside its block (a browser
         // closes them there); an opening tag may nest the next block in
         // them, so they stay open.
-        absl::Status status =
-            FlushBlock(token.kind == HtmlTokenKind::kCloseTag, token.begin, i);
+        absl::Status status = FlushBlock(
+            {token.kind == HtmlTokenKind::kCloseTag, token.begin, i});
         if (!status.ok()) return status;
         parts_.Keep(Bytes(token.begin, token.end));
         continue;
@@ -113,7 +113,7 @@ class HtmlSegmenter {
         AddText(MakeItem(Role::kText, token.end, token.end, i), " ", true);
       }
     }
-    return FlushBlock(true, html_.size(), tokens.size());
+    return FlushBlock({true, html_.size(), tokens.size()});
   }
 
  private:
@@ -140,46 +140,25 @@ class HtmlSegmenter {
     items_.push_back(std::move(item));
   }
 
-  // `closes`: the block ends at an end tag or the document's end, at byte
-  // `at`, token `order`.
-  absl::Status FlushBlock(bool closes, size_t at, size_t order) {
-    if (closes) ImplyCloses(at, order);
-    absl::Status status = SegmentBlock();
+  // Where a block ends: at byte `at`, token `order`; `closes` when that is
+  // an end tag or the document's end, which close the elements still open.
+  struct BlockEnd {
+    bool closes;
+    size_t at;
+    size_t order;
+  };
+
+  absl::Status FlushBlock(const BlockEnd& end) {
+    absl::Status status = SegmentBlock(end);
     items_.clear();
     elements_.clear();
     text_.clear();
     return status;
   }
 
-  // Closes the inline elements still open at the block's end, innermost
-  // first, with closing tags that are not in the document: "<p>Das Haus
-  // ist <b>klein.</p>" is <b>klein.</b> for a browser, and so for the
-  // projection, instead of a <b> pinned to the sentence's start (which
-  // would then wrap the whole translation). Follows MatchElements' pairing.
-  void ImplyCloses(size_t at, size_t order) {
-    std::vector<size_t> open;  // items
-    for (size_t i = 0; i < items_.size(); ++i) {
-      const Item& item = items_[i];
-      if (item.role == Role::kOpen) {
-        open.push_back(i);
-      } else if (item.role == Role::kClose) {
-        auto it = std::find_if(open.rbegin(), open.rend(), [&](size_t o) {
-          return items_[o].name == item.name;
-        });
-        if (it != open.rend()) open.erase(std::next(it).base(), open.end());
-      }
-    }
-    for (auto it = open.rbegin(); it != open.rend(); ++it) {
-      Item close = MakeItem(Role::kClose, at, at, order);
-      close.name = items_[*it].name;
-      close.implied = true;
-      items_.push_back(std::move(close));
-    }
-  }
-
   // Pairs opening and closing tags; a tag without its partner in the
   // block becomes an atom pinned to its sentence's start or end.
-  void MatchElements() {
+  void MatchElements(const BlockEnd& end) {
     std::vector<int> open;
     for (size_t i = 0; i < items_.size(); ++i) {
       Item& item = items_[i];
@@ -207,6 +186,22 @@ class HtmlSegmenter {
         item.parent = open.empty() ? -1 : open.back();
       }
     }
+    // Elements still open where the block ends at an end tag (or the
+    // document's end) close there, innermost first, with closing tags not
+    // in the document: "<p>Das Haus ist <b>klein.</p>" is <b>klein.</b> for
+    // a browser, and so for the projection, instead of a <b> pinned to the
+    // sentence's start (which would then wrap the whole translation).
+    for (auto it = open.rbegin(); end.closes && it != open.rend(); ++it) {
+      Element& element = elements_[*it];
+      Item close = MakeItem(Role::kClose, end.at, end.at, end.order);
+      close.name = items_[element.open].name;
+      close.implied = true;
+      close.element = *it;
+      element.close = items_.size();
+      element.end = close.pos;
+      element.closed = true;
+      items_.push_back(std::move(close));
+    }
     // Parents come first, so each resolves through resolved ones.
     for (Element& element : elements_) {
       if (element.parent >= 0 && !elements_[element.parent].closed) {
@@ -229,9 +224,9 @@ class HtmlSegmenter {
     }
   }
 
-  absl::Status SegmentBlock() {
+  absl::Status SegmentBlock(const BlockEnd& end) {
     if (items_.empty()) return absl::OkStatus();
-    MatchElements();
+    MatchElements(end);
     std::string icu_text = text_;
     for (char& c : icu_text) {
       if (IsHtmlSpace(c)) c = ' ';  // a line break in HTML is a space
